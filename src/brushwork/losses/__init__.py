@@ -1,0 +1,18 @@
+"""Perceptual losses, each a function plus a Module."""
+
+from brushwork.losses.content import ContentLoss, content_loss
+from brushwork.losses.perceptual import PerceptualLoss
+from brushwork.losses.style import StyleLoss, blend_grams, gram_matrix, style_loss
+from brushwork.losses.total_variation import TotalVariation, total_variation
+
+__all__ = [
+    "ContentLoss",
+    "PerceptualLoss",
+    "StyleLoss",
+    "TotalVariation",
+    "blend_grams",
+    "content_loss",
+    "gram_matrix",
+    "style_loss",
+    "total_variation",
+]

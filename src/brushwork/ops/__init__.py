@@ -1,0 +1,1 @@
+"""Tensor operations shared by the pipelines (no networks, no files)."""

@@ -1,0 +1,1 @@
+"""One user task per module: optimise (Gatys), ..."""
