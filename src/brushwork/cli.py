@@ -71,30 +71,44 @@ def stylize(
     content: Annotated[Path, typer.Argument(help="The photo to stylise.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output image (.png, .jpg, ...).")],
     style: Annotated[
-        list[str], typer.Option("--style", "-s", help="Style image; repeat to blend or use with --mask.")
+        list[str],
+        typer.Option("--style", "-s", help="Style image; repeat to blend or use with --mask."),
     ],
     method: Annotated[str, typer.Option(help="auto | optimize (Gatys et al.).")] = "auto",
-    steps: Annotated[str, typer.Option(help="Iterations; 'N' or one per scale: '300,100,50'.")] = "300",
+    steps: Annotated[
+        str, typer.Option(help="Iterations; 'N' or one per scale: '300,100,50'.")
+    ] = "300",
     size: Annotated[int, typer.Option(help="Long side of the output in pixels.")] = 512,
     scales: Annotated[
-        str | None, typer.Option(help="Coarse-to-fine long sides, e.g. '256,512,1024' (overrides --size).")
+        str | None,
+        typer.Option(help="Coarse-to-fine long sides, e.g. '256,512,1024' (overrides --size)."),
     ] = None,
     optimizer: Annotated[str, typer.Option(help="lbfgs | adam.")] = "lbfgs",
     lr: Annotated[float | None, typer.Option(help="Learning rate (pixels in 0-255).")] = None,
-    init: Annotated[str, typer.Option(help="content | noise | path of an image to start from.")] = "content",
+    init: Annotated[
+        str, typer.Option(help="content | noise | path of an image to start from.")
+    ] = "content",
     content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
     style_weight: Annotated[float, typer.Option(help="Style loss weight.")] = 1e2,
     tv_weight: Annotated[float, typer.Option(help="Total-variation weight.")] = 1e5,
-    content_layers: Annotated[str, typer.Option(help="Layers[:weight], comma-separated.")] = "relu4_2",
+    content_layers: Annotated[
+        str, typer.Option(help="Layers[:weight], comma-separated.")
+    ] = "relu4_2",
     style_layers: Annotated[
         str, typer.Option(help="Layers[:weight], comma-separated.")
     ] = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1",
-    blend: Annotated[str | None, typer.Option(help="Blend weights of the styles, e.g. '0.7,0.3'.")] = None,
-    style_scale: Annotated[float, typer.Option(help="Style image size relative to the output.")] = 1.0,
+    blend: Annotated[
+        str | None, typer.Option(help="Blend weights of the styles, e.g. '0.7,0.3'.")
+    ] = None,
+    style_scale: Annotated[
+        float, typer.Option(help="Style image size relative to the output.")
+    ] = 1.0,
     preserve_color: Annotated[
         str | None, typer.Option(help="Keep the photo's colours: luminance | histogram.")
     ] = None,
-    mask: Annotated[Path | None, typer.Option(help="Colour-coded regions; region r gets style r.")] = None,
+    mask: Annotated[
+        Path | None, typer.Option(help="Colour-coded regions; region r gets style r.")
+    ] = None,
     mask_colors: Annotated[
         str | None, typer.Option(help="Region colours in style order, e.g. '#000000,#ffffff'.")
     ] = None,
@@ -118,7 +132,9 @@ def stylize(
     imageio.load(content)  # fail on a bad photo before anything else
     for s in style:
         if not Path(s).exists():
-            raise ImageError(f"{s}: no such style image (bundled styles arrive with the fast models)")
+            raise ImageError(
+                f"{s}: no such style image (bundled styles arrive with the fast models)"
+            )
     init_image = None if init in ("content", "noise") else Path(init)
     steps_t = parse_ints(steps, "--steps")
     cfg = OptimizeConfig(
@@ -150,7 +166,11 @@ def stylize(
                 import torch
 
                 assert isinstance(x, torch.Tensor)
-                imageio.save(imageio.to_pil(x), steps_dir / f"level{level}_step{step:05d}.png", overwrite=True)
+                imageio.save(
+                    imageio.to_pil(x),
+                    steps_dir / f"level{level}_step{step:05d}.png",
+                    overwrite=True,
+                )
 
     result = optimize_result(
         content,
@@ -170,9 +190,9 @@ def stylize(
 
 @app.command()
 def demo(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result.")] = Path(
-        "out/demo.png"
-    ),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the result.")
+    ] = Path("out/demo.png"),
     size: Annotated[int, typer.Option(help="Long side in pixels.")] = 256,
     steps: Annotated[int, typer.Option(help="L-BFGS iterations.")] = 80,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
@@ -234,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("BRUSHWORK_DEBUG"):
             raise
         msg = _one_line(str(exc)) or type(exc).__name__
-        typer.echo(f"error: internal error: {msg} (set BRUSHWORK_DEBUG=1 for a traceback)", err=True)
+        typer.echo(
+            f"error: internal error: {msg} (set BRUSHWORK_DEBUG=1 for a traceback)", err=True
+        )
         return 1
     return 0
 

@@ -91,15 +91,15 @@ def load(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> Loade
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(p) as img:
-                w, h = img.size
+            with Image.open(p) as opened:
+                w, h = opened.size
                 if w * h > max_pixels:
                     raise ImageError(
                         f"{p}: image is {w}x{h} = {w * h / 1e6:.0f} MP, over the limit of "
                         f"{max_pixels / 1e6:.0f} MP; resize it first"
                     )
-                img.load()
-                img = ImageOps.exif_transpose(img)
+                opened.load()
+                img: Image.Image = ImageOps.exif_transpose(opened)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -107,7 +107,9 @@ def load(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> Loade
     except UnidentifiedImageError:
         raise ImageError(f"{p}: not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"{p}: cannot read image, the file is corrupt or truncated ({exc})") from None
+        raise ImageError(
+            f"{p}: cannot read image, the file is corrupt or truncated ({exc})"
+        ) from None
     if min(img.size) < MIN_SIDE:
         raise ImageError(
             f"{p}: image is {img.size[0]}x{img.size[1]}, smaller than {MIN_SIDE} px on a side"
@@ -147,7 +149,9 @@ def resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
 def to_tensor(img: Image.Image) -> torch.Tensor:
     """PIL image -> float32 tensor (1, 3, H, W) in [0, 1]."""
     arr = np.asarray(as_rgb(img), dtype=np.uint8)
-    return torch.from_numpy(arr.copy()).permute(2, 0, 1).unsqueeze(0).float().div_(255.0).contiguous()
+    return (
+        torch.from_numpy(arr.copy()).permute(2, 0, 1).unsqueeze(0).float().div_(255.0).contiguous()
+    )
 
 
 def to_pil(x: torch.Tensor) -> Image.Image:

@@ -56,7 +56,11 @@ def brushstrokes(size: tuple[int, int] = (512, 384), *, seed: int = 7) -> Image.
     for i in range(int(w * h / 90)):
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         warm = any((x - cx) ** 2 + (y - cy) ** 2 < (0.45 * r) ** 2 for cx, cy, r in swirls)
-        base = _PALETTE[rng.choice((5, 6, 7, 6))] if warm or rng.random() < 0.08 else _PALETTE[rng.choice((0, 1, 2, 3, 4, 8, 9))]
+        base = (
+            _PALETTE[rng.choice((5, 6, 7, 6))]
+            if warm or rng.random() < 0.08
+            else _PALETTE[rng.choice((0, 1, 2, 3, 4, 8, 9))]
+        )
         col = tuple(max(0, min(255, c + rng.randint(-18, 18))) for c in base)
         width = rng.randint(3, 7) if i > w * h / 400 else rng.randint(8, 14)
         pts = [(x, y)]

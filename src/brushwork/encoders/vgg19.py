@@ -88,8 +88,9 @@ class VGG19Encoder(nn.Module):
             if _INDEX[name] >= self.depth:
                 break
             conv = nn.Conv2d(cin, cout, 3, padding=1)
-            conv.weight.data.copy_(state[f"{name}.weight"])
-            conv.bias.data.copy_(state[f"{name}.bias"])
+            with torch.no_grad():
+                conv.weight.copy_(state[f"{name}.weight"])
+                conv.bias.copy_(state[f"{name}.bias"])  # type: ignore[union-attr]
             self.convs[name] = conv
         if preprocessing == "caffe":
             mean = torch.tensor(CAFFE_MEAN_BGR[::-1]).view(1, 3, 1, 1) / 255.0
@@ -97,6 +98,8 @@ class VGG19Encoder(nn.Module):
         else:
             mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
             scale = 1.0 / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        self.mean: torch.Tensor
+        self.scale: torch.Tensor
         self.register_buffer("mean", mean, persistent=False)
         self.register_buffer("scale", scale, persistent=False)
         self.requires_grad_(False)
@@ -119,7 +122,8 @@ class VGG19Encoder(nn.Module):
         last = max(_INDEX[n] for n in wanted)
         if last >= self.depth:
             raise OptionError(
-                f"layer {LAYERS[last]} is deeper than this encoder's max_layer {LAYERS[self.depth - 1]}"
+                f"layer {LAYERS[last]} is deeper than this encoder's max_layer "
+                f"{LAYERS[self.depth - 1]}"
             )
         if x.dim() != 4 or x.shape[1] != 3:
             raise OptionError(f"expected input of shape (B, 3, H, W), got {tuple(x.shape)}")

@@ -108,24 +108,29 @@ class PerceptualLoss(nn.Module):
         grams = [self.style_grams(img) for img in images]
         if mask is None:
             self.style_targets = {
-                layer: blend_grams([g[layer] for g in grams], weights) for layer in self.style_layers
+                layer: blend_grams([g[layer] for g in grams], weights)
+                for layer in self.style_layers
             }
             self.style_mask = None
             return
         if mask.shape[1] != len(images):
             raise OptionError(f"mask has {mask.shape[1]} regions but {len(images)} style images")
         self.style_targets = {
-            layer: torch.stack([g[layer][0] for g in grams]).unsqueeze(0) for layer in self.style_layers
+            layer: torch.stack([g[layer][0] for g in grams]).unsqueeze(0)
+            for layer in self.style_layers
         }
         self.style_mask = mask.float()
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Named losses of ``image``: ``content``, ``style``, ``tv`` and their weighted ``total``."""
+        """Named losses of ``image``: ``content``, ``style``, ``tv`` and weighted ``total``."""
         wanted = [n for n in self.content_targets] + [n for n in self.style_targets]
         feats = self.encoder(image, wanted) if wanted else {}
         zero = image.new_zeros((), dtype=torch.float32)
         content = sum(
-            (self.content_layers[n] * content_loss(feats[n], t) for n, t in self.content_targets.items()),
+            (
+                self.content_layers[n] * content_loss(feats[n], t)
+                for n, t in self.content_targets.items()
+            ),
             zero,
         )
         style = zero

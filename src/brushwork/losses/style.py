@@ -44,7 +44,8 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
             return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
         if mask.dim() != 4 or mask.shape[-2:] != features.shape[-2:]:
             raise OptionError(
-                f"gram_matrix: mask shape {tuple(mask.shape)} does not fit features {tuple(features.shape)}"
+                f"gram_matrix: mask shape {tuple(mask.shape)} does not fit features "
+                f"{tuple(features.shape)}"
             )
         m = mask.float().reshape(mask.shape[0], mask.shape[1], 1, h * w)
         fm = f.unsqueeze(1) * m  # (B, R, C, HW)
@@ -53,7 +54,9 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
         return g / (c * area)
 
 
-def style_loss(input: torch.Tensor, target_gram: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+def style_loss(
+    input: torch.Tensor, target_gram: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
     """Mean squared difference between the Gram matrix of ``input`` and a target Gram.
 
     Args:
@@ -75,7 +78,9 @@ def style_loss(input: torch.Tensor, target_gram: torch.Tensor, mask: torch.Tenso
     return diff.mean(dim=(0, 2, 3)).sum()
 
 
-def blend_grams(grams: Sequence[torch.Tensor], weights: Sequence[float] | None = None) -> torch.Tensor:
+def blend_grams(
+    grams: Sequence[torch.Tensor], weights: Sequence[float] | None = None
+) -> torch.Tensor:
     """Weighted average of Gram matrices, the target for a blend of several styles.
 
     Because ``sum_s w_s ||G - A_s||^2 = ||G - sum_s w_s A_s||^2 + const`` when the weights sum to
@@ -93,7 +98,7 @@ def blend_grams(grams: Sequence[torch.Tensor], weights: Sequence[float] | None =
 
 
 class StyleLoss(nn.Module):
-    """Holds a target Gram (and optional region mask); ``forward(features)`` calls :func:`style_loss`."""
+    """Holds a target Gram (and optional region mask); ``forward`` calls :func:`style_loss`."""
 
     target: torch.Tensor
     mask: torch.Tensor | None

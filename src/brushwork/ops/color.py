@@ -84,7 +84,8 @@ def combine_luminance(stylised: torch.Tensor, content: torch.Tensor) -> torch.Te
 def _sqrtm(cov: torch.Tensor, power: float) -> torch.Tensor:
     vals, vecs = torch.linalg.eigh(cov)
     vals = vals.clamp_min(1e-5) ** power
-    return vecs @ torch.diag(vals) @ vecs.T
+    out: torch.Tensor = vecs @ torch.diag(vals) @ vecs.T
+    return out
 
 
 def match_color(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

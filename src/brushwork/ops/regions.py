@@ -61,7 +61,7 @@ def regions_from_mask(
     exact = (dist < 24).any(0).float().mean().item()
     if exact < MIN_COVERAGE:
         raise OptionError(
-            f"mask colours do not fit: the {n_styles} region colours cover {exact:.0%} of the mask; "
+            f"mask colours do not fit: the {n_styles} region colours cover {exact:.0%} of it; "
             f"it needs exactly one flat colour per style image"
         )
     nearest = dist.argmin(0)

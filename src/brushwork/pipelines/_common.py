@@ -44,7 +44,7 @@ def bf16_supported(device: torch.device) -> bool:
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """"auto" -> "bf16" where the hardware runs it fast, else "fp32"."""
+    """ "auto" -> "bf16" where the hardware runs it fast, else "fp32"."""
     if precision not in PRECISIONS:
         raise unknown_choice("precision", precision, PRECISIONS)
     if precision == "auto":
@@ -86,7 +86,9 @@ def load_input(img: ImageLike) -> imageio.LoadedImage:
     """A path or PIL image as a :class:`brushwork.image.LoadedImage`."""
     if isinstance(img, Image.Image):
         if min(img.size) < imageio.MIN_SIDE:
-            raise OptionError(f"image is {img.size[0]}x{img.size[1]}, smaller than {imageio.MIN_SIDE} px")
+            raise OptionError(
+                f"image is {img.size[0]}x{img.size[1]}, smaller than {imageio.MIN_SIDE} px"
+            )
         rgb, alpha = imageio.split_alpha(img)
         return imageio.LoadedImage(rgb=rgb, alpha=alpha)
     if isinstance(img, str | os.PathLike):

