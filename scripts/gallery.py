@@ -41,12 +41,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--size", type=int, default=384)
-    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--steps", type=int, default=150, help="iterations at half size")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     styles = {n: imageio.load(args.data / "style" / f"{n}.jpg").rgb for n in PAINTINGS}
     photos = {n: sample_photo(n) for n in ("astronaut", "coffee", "chelsea")}
-    kw = dict(size=args.size, steps=args.steps, progress=True)
+    # coarse to fine: steps at half size, then a third as many at full size
+    kw = dict(
+        scales=(args.size // 2, args.size), steps=(args.steps, args.steps // 3), progress=True
+    )
 
     rows = [[Image.new("RGB", (8, 8), "white"), *styles.values()]]
     for photo in photos.values():

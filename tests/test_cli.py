@@ -111,12 +111,16 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "steps": (["stylize", str(c), "-s", str(s), *o[:2], "--steps", "ten"], "--steps"),
         "extension": (["stylize", str(c), "-s", str(s), "-o", str(out / "out.xyz")], "unknown output format"),
         "unknown flag": (["stylize", str(c), "--frobnicate"], "No such option"),
+        "no gpu": (["stylize", str(c), "-s", str(s), "--device", "cuda:0", *o], "no CUDA GPU"),
+        "device": (["stylize", str(c), "-s", str(s), "--device", "abacus", *o], "unknown device"),
+        "init": (["stylize", str(c), "-s", str(s), "--init", str(d / "nope.png"), *o], "no such file"),
     }  # fmt: skip
 
 
 CASES = [
     "missing", "directory", "zero-byte", "truncated", "text as jpg", "1x1", "huge", "optimizer",
     "layer", "colour", "method", "mask size", "mask colours", "steps", "extension", "unknown flag",
+    "no gpu", "device", "init",
 ]  # fmt: skip
 
 

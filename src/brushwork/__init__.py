@@ -1,7 +1,9 @@
 """brushwork: neural style transfer for photos and videos.
 
->>> import brushwork as bw
->>> out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # doctest: +SKIP
+Example (see the README for more)::
+
+    import brushwork as bw
+    out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)
 """
 
 from brushwork.errors import BrushworkError

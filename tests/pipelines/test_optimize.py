@@ -158,6 +158,7 @@ def test_alpha_is_restored(small) -> None:  # type: ignore[no-untyped-def]
         ({"style_weight": -1.0}, "style_weight"),
         ({"precision": "fp8"}, "unknown precision"),
         ({"size": 100_000}, "GiB of memory"),
+        ({"stpes": 3}, "unknown option 'stpes'.*steps"),
     ],
 )
 def test_bad_options(small, options: dict[str, object], message: str) -> None:  # type: ignore[no-untyped-def]

@@ -61,8 +61,8 @@ class VGG19Encoder(nn.Module):
         input (B, 3, H, W) RGB in [0, 1]; each output (B, C_l, H / 2^k, W / 2^k).
 
     Example:
-        >>> enc = load_vgg19(max_layer="relu2_1")  # doctest: +SKIP
-        >>> enc(torch.rand(1, 3, 64, 64), ["relu1_1", "relu2_1"])["relu2_1"].shape  # doctest: +SKIP
+        >>> enc = load_vgg19(max_layer="relu2_1")
+        >>> enc(torch.rand(1, 3, 64, 64), ["relu1_1", "relu2_1"])["relu2_1"].shape
         torch.Size([1, 128, 32, 32])
     """
 

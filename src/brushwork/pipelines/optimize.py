@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import torch
 from PIL import Image
@@ -144,6 +144,15 @@ class OptimizeConfig:
         if not isinstance(self.steps, int):
             return list(self.steps)
         return [self.steps] + [max(10, self.steps >> i) for i in range(1, levels)]
+
+
+def make_config(**options: object) -> OptimizeConfig:
+    """An :class:`OptimizeConfig` from keyword options, naming any unknown option."""
+    names = {f.name for f in fields(OptimizeConfig)}
+    for key in options:
+        if key not in names:
+            raise unknown_choice("option", key, sorted(names))
+    return OptimizeConfig(**options)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -295,9 +304,9 @@ def optimize_result(
         callback: called after every iteration as ``callback(level, step, image, loss)``.
         progress: show a progress bar with the loss.
     """
-    cfg = config if config is not None else OptimizeConfig(**options)  # type: ignore[arg-type]
     if config is not None and options:
         raise OptionError("pass either config or keyword options, not both")
+    cfg = config if config is not None else make_config(**options)
     if not styles:
         raise OptionError("at least one style image is needed")
     if cfg.style_weights is not None and len(cfg.style_weights) != len(styles):
