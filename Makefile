@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-slow lint gallery bench clean
+.PHONY: setup demo test test-slow lint gallery bench zoo clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ gallery: setup
 
 bench: setup
 	$(PY) benchmarks/bench_optimize.py
+	$(PY) benchmarks/bench_fast.py
+
+# retrain the bundled fast styles (frugal CPU recipe; resumable: run again after an interruption)
+zoo: setup
+	$(PY) scripts/train_zoo.py --install
 
 clean:
-	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache .bench

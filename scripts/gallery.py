@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import torch
 from PIL import Image, ImageDraw
 
 import brushwork as bw
@@ -20,32 +21,47 @@ OUT = ROOT / "docs" / "images"
 PAINTINGS = ("starry_night", "the_scream", "great_wave", "composition_vii")
 
 
-def tile(img: Image.Image, side: int) -> Image.Image:
-    """Centre-crop to a square and resize, for grids."""
-    w, h = img.size
-    s = min(w, h)
-    return img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize(
-        (side, side)
-    )
-
-
-def grid(rows: list[list[Image.Image]], side: int) -> Image.Image:
-    out = Image.new("RGB", (side * len(rows[0]), side * len(rows)), "white")
-    for r, row in enumerate(rows):
-        for c, img in enumerate(row):
-            out.paste(tile(img, side), (c * side, r * side))
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    ap.add_argument("--size", type=int, default=384)
-    ap.add_argument("--steps", type=int, default=150, help="iterations at half size")
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--steps", type=int, default=100, help="iterations at half size")
+    ap.add_argument("--part", choices=["all", "optimize", "fast"], default="all")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     OUT.mkdir(parents=True, exist_ok=True)
     styles = {n: imageio.load(args.data / "style" / f"{n}.jpg").rgb for n in PAINTINGS}
     photos = {n: sample_photo(n) for n in ("astronaut", "coffee", "chelsea")}
+    if args.part in ("all", "fast"):
+        fast_gallery(styles, photos)
+    if args.part in ("all", "optimize"):
+        optimize_gallery(args, styles, photos)
+    print(f"wrote {OUT}")
+
+
+def fast_gallery(styles: dict[str, Image.Image], photos: dict[str, Image.Image]) -> None:
+    """Bundled fast styles on the photos, each at its own size (one pass each)."""
+    rows = [[Image.new("RGB", (8, 8), "white"), *styles.values()]]
+    for photo in photos.values():
+        rows.append([photo] + [bw.load(name)(photo) for name in styles])
+    imageio.save(imageio.grid(rows, 192), OUT / "fast_grid.jpg", overwrite=True)
+    astro = photos["astronaut"]
+    model = bw.load("starry_night")
+    strip = [
+        astro,
+        model(astro, strength=0.5),
+        model(astro),
+        model(astro, preserve_color="luminance"),
+    ]
+    imageio.save(imageio.grid([strip], 256), OUT / "fast_options.jpg", overwrite=True)
+
+
+def optimize_gallery(
+    args: argparse.Namespace, styles: dict[str, Image.Image], photos: dict[str, Image.Image]
+) -> None:
+    """Gatys optimisation pictures."""
     # coarse to fine: steps at half size, then a third as many at full size
     kw = dict(
         scales=(args.size // 2, args.size), steps=(args.steps, args.steps // 3), progress=True
@@ -54,7 +70,7 @@ def main() -> None:
     rows = [[Image.new("RGB", (8, 8), "white"), *styles.values()]]
     for photo in photos.values():
         rows.append([photo] + [bw.optimize(photo, [s], **kw) for s in styles.values()])
-    imageio.save(grid(rows, 192), OUT / "grid.jpg", overwrite=True)
+    imageio.save(imageio.grid(rows, 192), OUT / "grid.jpg", overwrite=True)
 
     chelsea, starry = photos["chelsea"], styles["starry_night"]
     keep = [
@@ -75,20 +91,19 @@ def main() -> None:
     blended = bw.optimize(
         astro, [styles["starry_night"], styles["the_scream"]], style_weights=(0.5, 0.5), **kw
     )
-    imageio.save(grid([[mask, masked, blended]], 256), OUT / "mask_blend.jpg", overwrite=True)
+    imageio.save(
+        imageio.grid([[mask, masked, blended]], 256), OUT / "mask_blend.jpg", overwrite=True
+    )
 
     big = bw.optimize(
-        photos["coffee"],
-        [styles["great_wave"]],
-        scales=(256, 512, 768),
-        steps=(200, 80, 40),
-        progress=True,
+        photos["coffee"], [styles["great_wave"]], scales=(256, 512), steps=(150, 50), progress=True
     )
-    imageio.save(big, OUT / "coffee_great_wave_768.jpg", overwrite=True)
+    imageio.save(big, OUT / "coffee_great_wave_512.jpg", overwrite=True)
 
     demo = bw.optimize(astro, [brushstrokes()], size=256, steps=80, progress=True)
-    imageio.save(grid([[astro, brushstrokes(), demo]], 256), OUT / "demo.jpg", overwrite=True)
-    print(f"wrote {OUT}")
+    imageio.save(
+        imageio.grid([[astro, brushstrokes(), demo]], 256), OUT / "demo.jpg", overwrite=True
+    )
 
 
 if __name__ == "__main__":

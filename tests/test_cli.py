@@ -86,6 +86,11 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
     Image.new("RGB", (20, 100)).save(d / "tallmask.png")
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (48, 64, 3), np.uint8)).save(d / "noisymask.png")
+    (d / "corrupt_model").mkdir()
+    (d / "corrupt_model" / "config.json").write_text(
+        '{"architecture": "transformer", "config": {}}'
+    )
+    (d / "corrupt_model" / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}")
     return d
 
 
@@ -94,7 +99,7 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
     o = ["-o", str(out / "out.png"), "--steps", "1", "--size", "32", "-q"]
     return {
         "missing": (["stylize", str(d / "nope.jpg"), "-s", str(s), *o], "no such file"),
-        "directory": (["stylize", str(d), "-s", str(s), *o], "is a directory"),
+        "directory": (["stylize", str(c), "-s", str(d), *o], "is a directory"),
         "zero-byte": (["stylize", str(d / "empty.jpg"), "-s", str(s), *o], "empty"),
         "truncated": (["stylize", str(d / "trunc.jpg"), "-s", str(s), *o], "truncated"),
         "text as jpg": (["stylize", str(c), "-s", str(d / "text.jpg"), *o], "not an image"),
@@ -114,13 +119,22 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "no gpu": (["stylize", str(c), "-s", str(s), "--device", "cuda:0", *o], "no CUDA GPU"),
         "device": (["stylize", str(c), "-s", str(s), "--device", "abacus", *o], "unknown device"),
         "init": (["stylize", str(c), "-s", str(s), "--init", str(d / "nope.png"), *o], "no such file"),
+        "style name": (["stylize", str(c), "-s", "stary_night", *o], "stary_night.*Did you mean the bundled style 'starry_night'"),
+        "fast with image": (["stylize", str(c), "-s", str(s), "--method", "fast", *o], "is an image"),
+        "corrupt model": (["stylize", str(c), "-s", str(d / "corrupt_model"), *o], "corrupt or truncated"),
+        "strength": (["stylize", str(c), "-s", "starry_night", "--strength", "2", *o], "strength"),
+        "glob": (["stylize", str(d / "*.nothing"), "-s", "starry_night", *o], "no files match"),
+        "no images": (["train", "fast", "--data", str(d / "corrupt_model"), "-s", str(s), "-o", str(out / "m"), "-q"], "no readable images"),
+        "train style": (["train", "fast", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
+        "resume nothing": (["train", "fast", "--data", str(d), "-s", str(s), "-o", str(out / "m"), "--resume", "-q"], "no checkpoint"),
     }  # fmt: skip
 
 
 CASES = [
     "missing", "directory", "zero-byte", "truncated", "text as jpg", "1x1", "huge", "optimizer",
     "layer", "colour", "method", "mask size", "mask colours", "steps", "extension", "unknown flag",
-    "no gpu", "device", "init",
+    "no gpu", "device", "init", "style name", "fast with image", "corrupt model", "strength",
+    "glob", "no images", "train style", "resume nothing",
 ]  # fmt: skip
 
 
@@ -149,6 +163,138 @@ def test_help_and_layers(capsys) -> None:  # type: ignore[no-untyped-def]
 
 def test_demo_runs(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "demo.png"
-    code, stdout, err = run(["demo", "-o", str(out), "--size", "48", "--steps", "3", "-q"], capsys)
+    code, stdout, err = run(["demo", "-o", str(out), "--size", "96", "-q"], capsys)
     assert code == 0, err
-    assert stdout.strip() == str(out) and max(Image.open(out).size) == 48
+    assert stdout.strip() == str(out) and max(Image.open(out).size) == 96
+    code, _, err = run(["demo", "-o", str(out), "--style", "mona_lisa"], capsys)
+    assert code == 1 and "unknown style 'mona_lisa'" in err
+
+
+@pytest.fixture
+def tiny_model(tmp_path: Path) -> Path:
+    import torch
+
+    from brushwork.modelfile import write_model
+    from brushwork.nets.transformer import TransformerConfig, TransformerNet
+
+    torch.manual_seed(0)
+    cfg = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
+    return write_model(
+        tmp_path / "tiny",
+        TransformerNet(cfg).state_dict(),
+        {"architecture": "transformer", "config": cfg.to_dict()},
+    )
+
+
+def test_fast_style_file_folder_and_glob(tiny_model, pair, tmp_path, small, capsys) -> None:  # type: ignore[no-untyped-def]
+    c, _ = pair
+    code, stdout, err = run(
+        ["stylize", str(c), "-s", str(tiny_model), "-o", str(tmp_path / "o.jpg"), "-q"], capsys
+    )
+    assert code == 0, err
+    assert (
+        stdout.strip() == str(tmp_path / "o.jpg")
+        and Image.open(tmp_path / "o.jpg").size == Image.open(c).size
+    )
+    photos = tmp_path / "photos"
+    (photos / "sub").mkdir(parents=True)
+    small("content/lion.jpg", 40).save(photos / "a.jpg")
+    small("content/bear.jpg", 40).save(photos / "sub" / "b.png")
+    code, stdout, err = run(
+        [
+            "stylize",
+            str(photos),
+            "-s",
+            str(tiny_model),
+            "-o",
+            str(tmp_path / "styled"),
+            "--size",
+            "32",
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert sorted(
+        str(p.relative_to(tmp_path / "styled")) for p in (tmp_path / "styled").rglob("*.*")
+    ) == ["a.jpg", "sub/b.png"]
+    assert max(Image.open(tmp_path / "styled" / "sub" / "b.png").size) == 32
+    # again without --overwrite: refused before anything is written
+    code, _, err = run(
+        ["stylize", str(photos), "-s", str(tiny_model), "-o", str(tmp_path / "styled"), "-q"],
+        capsys,
+    )
+    assert code == 1 and "already exists" in err
+    code, _, err = run(
+        [
+            "stylize",
+            str(photos / "*.jpg"),
+            "-s",
+            str(tiny_model),
+            "-o",
+            str(tmp_path / "globbed"),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "globbed").iterdir()] == ["a.jpg"]
+
+
+def test_a_bad_photo_in_a_folder_is_skipped_and_reported(
+    tiny_model, tmp_path, small, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    small("content/lion.jpg", 40).save(photos / "good.jpg")
+    (photos / "bad.jpg").write_text("nope")
+    code, _, err = run(
+        ["stylize", str(photos), "-s", str(tiny_model), "-o", str(tmp_path / "out"), "-q"], capsys
+    )
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: 1 of 2 images could not be read")
+    assert (tmp_path / "out" / "good.jpg").is_file() and not (tmp_path / "out" / "bad.jpg").exists()
+
+
+def test_train_fast_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
+    m = tmp_path / "m"
+    base = [
+        "train",
+        "fast",
+        "--data",
+        str(data / "content"),
+        "-s",
+        str(data / "style" / "great_wave.jpg"),
+        "-o",
+        str(m),
+        "--widths",
+        "4,8,8",
+        "--crop",
+        "32",
+        "--style-size",
+        "64",
+        "--batch-size",
+        "1",
+        "-q",
+    ]
+    code, stdout, err = run([*base, "--steps", "2"], capsys)
+    assert code == 0, err
+    assert (
+        stdout.strip() == str(m)
+        and (m / "model.safetensors").is_file()
+        and (m / "preview.jpg").is_file()
+    )
+    code, _, err = run([*base, "--steps", "3", "--resume"], capsys)
+    assert code == 0, err
+    code, _, err = run([*base, "--steps", "4", "--resume", "--style-weight", "1"], capsys)
+    assert code == 1 and "different config" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run([*base, "--steps", "2"], capsys)
+    assert code == 1 and "--resume" in err
+
+
+def test_models_list(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["models", "list"], capsys)
+    assert code == 0
+    for name in ("starry_night", "the_scream", "great_wave", "composition_vii"):
+        assert name in out
+    assert "preview.jpg" in out and "steps" in out

@@ -3,18 +3,30 @@
 Example (see the README for more)::
 
     import brushwork as bw
-    out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)
+    out = bw.load("starry_night")("photo.jpg", strength=0.8)     # a bundled fast style
+    out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
 """
 
-from brushwork.errors import BrushworkError
-from brushwork.pipelines.optimize import OptimizeConfig, OptimizeResult, optimize, optimize_result
-
 __version__ = "0.1.0"
+
+from brushwork import samples
+from brushwork.errors import BrushworkError
+from brushwork.pipelines.feedforward import FastStyle, load
+from brushwork.pipelines.optimize import (
+    OptimizeConfig,
+    OptimizeResult,
+    optimize,
+    optimize_result,
+)
+
 __all__ = [
     "BrushworkError",
+    "FastStyle",
     "OptimizeConfig",
     "OptimizeResult",
     "__version__",
+    "load",
     "optimize",
     "optimize_result",
+    "samples",
 ]

@@ -6,6 +6,7 @@ stderr and exit code 1; nothing is written unless the run succeeds.
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-METHODS = ("auto", "optimize")
+METHODS = ("auto", "fast", "optimize")
 
 
 def parse_floats(text: str, what: str) -> tuple[float, ...]:
@@ -66,19 +67,122 @@ def _echo_path(path: Path) -> None:
     typer.echo(str(path))
 
 
+def expand_inputs(inputs: list[str]) -> list[tuple[Path, Path]]:
+    """Files, folders (recursive) and globs -> (path, path relative to the output folder)."""
+    from brushwork.training.data import EXTENSIONS
+
+    found: list[tuple[Path, Path]] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.suffix.lower() in EXTENSIONS)
+            if not files:
+                raise ImageError(f"{p}: folder holds no images")
+            found += [(f, f.relative_to(p)) for f in files]
+        elif p.exists():
+            found.append((p, Path(p.name)))
+        elif any(c in item for c in "*?["):
+            matches = (
+                sorted(Path().glob(item))
+                if not p.is_absolute()
+                else sorted(Path(p.anchor).glob(str(p.relative_to(p.anchor))))
+            )
+            files = [m for m in matches if m.is_file()]
+            if not files:
+                raise ImageError(f"{item}: no files match")
+            found += [(f, Path(f.name)) for f in files]
+        else:
+            raise ImageError(f"{p}: no such file or folder")
+    return found
+
+
+def plan_outputs(
+    found: list[tuple[Path, Path]], output: Path, *, overwrite: bool
+) -> list[tuple[Path, Path]]:
+    """Pair every input with its output: one file -> ``output``; several -> into the folder."""
+    single = len(found) == 1 and output.suffix != "" and not output.is_dir()
+    if single:
+        pairs = [(found[0][0], output)]
+    else:
+        if output.exists() and not output.is_dir():
+            raise ImageError(f"{output}: several inputs need an output folder, not a file")
+        pairs = [(src, output / rel) for src, rel in found]
+    seen: set[Path] = set()
+    for src, dst in pairs:
+        imageio.check_output_path(dst, overwrite=overwrite)
+        if dst.resolve() == src.resolve():
+            raise ImageError(f"{dst}: would overwrite its input; choose another output")
+        if dst in seen:
+            raise ImageError(f"{dst}: two inputs would be written to the same output")
+        seen.add(dst)
+    return pairs
+
+
+def pick_method(method: str, styles: list[str]) -> str:
+    """auto: a bundled name or model folder -> fast; image files -> optimize."""
+    from brushwork import zoo
+
+    if method not in METHODS:
+        raise unknown_choice("method", method, METHODS)
+    models = [s for s in styles if s in zoo.names() or zoo.is_model_path(s)]
+    if method == "auto":
+        method = "fast" if models else "optimize"
+    if method == "fast":
+        if len(styles) != 1:
+            raise OptionError("--method fast takes one --style (a bundled name or model folder)")
+        if not models:
+            if Path(styles[0]).is_file():
+                raise OptionError(
+                    f"{styles[0]}: is an image; a fast style needs a trained model "
+                    "(brushwork train fast), or use --method optimize"
+                )
+            zoo.resolve(styles[0])  # unknown name: lists the bundled ones
+    else:
+        for s in styles:
+            if not Path(s).exists():
+                names = zoo.names()
+                close = difflib.get_close_matches(s, names, n=1)
+                hint = f" Did you mean the bundled style {close[0]!r}?" if close else ""
+                raise ImageError(
+                    f"{s}: no such style image or bundled style "
+                    f"(bundled: {', '.join(names) or 'none'}).{hint}"
+                )
+            if s in models:
+                raise OptionError(f"{s}: is a trained model; use it with --method fast")
+    return method
+
+
 @app.command()
 def stylize(
-    content: Annotated[Path, typer.Argument(help="The photo to stylise.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output image (.png, .jpg, ...).")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Photos, folders (mirrored) or globs.", show_default=False),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output image, or folder for several inputs.")
+    ],
     style: Annotated[
         list[str],
-        typer.Option("--style", "-s", help="Style image; repeat to blend or use with --mask."),
+        typer.Option(
+            "--style",
+            "-s",
+            help="Bundled style name, model folder, or style image (repeat to blend or mask).",
+        ),
     ],
-    method: Annotated[str, typer.Option(help="auto | optimize (Gatys et al.).")] = "auto",
+    method: Annotated[
+        str, typer.Option(help="auto | fast (trained net) | optimize (Gatys et al.).")
+    ] = "auto",
+    size: Annotated[
+        int | None,
+        typer.Option(help="Long side of the output (default: own size; optimize: 512)."),
+    ] = None,
+    strength: Annotated[float, typer.Option(help="fast: 1 = full style, 0 = the photo.")] = 1.0,
+    tile: Annotated[
+        int | None, typer.Option(help="fast: tile side for large images (default: auto).")
+    ] = None,
     steps: Annotated[
-        str, typer.Option(help="Iterations; 'N' or one per scale: '300,100,50'.")
+        str, typer.Option(help="optimize: iterations; 'N' or one per scale: '300,100,50'.")
     ] = "300",
-    size: Annotated[int, typer.Option(help="Long side of the output in pixels.")] = 512,
     scales: Annotated[
         str | None,
         typer.Option(help="Coarse-to-fine long sides, e.g. '256,512,1024' (overrides --size)."),
@@ -119,27 +223,39 @@ def stylize(
     save_every: Annotated[
         int, typer.Option(help="Save an intermediate image every N steps into OUTPUT_STEM.steps/.")
     ] = 0,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Stylise a photo with one or more style images."""
+    """Stylise photos with a bundled style, a trained model, or style images."""
+    method = pick_method(method, style)
+    found = expand_inputs(inputs)
+    pairs = plan_outputs(found, output, overwrite=overwrite)
+    if method == "fast":
+        _stylize_fast(
+            pairs,
+            style[0],
+            size,
+            strength,
+            preserve_color,
+            tile,
+            device,
+            precision,
+            overwrite,
+            quiet,
+        )
+        return
+    if len(pairs) != 1:
+        raise OptionError("--method optimize takes one photo at a time")
+    content, output = pairs[0]
     from brushwork.ops.regions import parse_hex
     from brushwork.pipelines.optimize import OptimizeConfig, optimize_result
 
-    if method not in METHODS:
-        raise unknown_choice("method", method, METHODS)
-    imageio.check_output_path(output, overwrite=overwrite)
     imageio.load(content)  # fail on a bad photo before anything else
-    for s in style:
-        if not Path(s).exists():
-            raise ImageError(
-                f"{s}: no such style image (bundled styles arrive with the fast models)"
-            )
     init_image = None if init in ("content", "noise") else Path(init)
     steps_t = parse_ints(steps, "--steps")
     cfg = OptimizeConfig(
         steps=steps_t[0] if len(steps_t) == 1 else steps_t,
-        size=size,
+        size=size or 512,
         scales=parse_ints(scales, "--scales") if scales else None,
         optimizer=optimizer,
         lr=lr,
@@ -188,28 +304,185 @@ def stylize(
     _echo_path(saved)
 
 
+def _stylize_fast(
+    pairs: list[tuple[Path, Path]],
+    style: str,
+    size: int | None,
+    strength: float,
+    preserve_color: str | None,
+    tile: int | None,
+    device: str,
+    precision: str,
+    overwrite: bool,
+    quiet: bool,
+) -> None:
+    from tqdm.auto import tqdm
+
+    from brushwork.pipelines.feedforward import load
+
+    model = load(style, device=device, precision="fp32" if precision == "auto" else precision)
+    failed: list[str] = []
+    bar = tqdm(pairs, desc="stylising", unit="image", disable=quiet or len(pairs) < 2)
+    for src, dst in bar:
+        try:
+            result = model.stylize(
+                src,
+                strength=strength,
+                preserve_color=preserve_color,
+                size=size,
+                tile=tile,
+                progress=not quiet and len(pairs) == 1,
+            )
+        except ImageError as exc:
+            if len(pairs) == 1:
+                raise
+            failed.append(str(exc))
+            tqdm.write(f"skipped: {_one_line(str(exc))}", file=sys.stderr)
+            continue
+        imageio.save(result.image, dst, overwrite=overwrite, protect=(src,))
+        if len(pairs) == 1:
+            if not quiet:
+                typer.echo(f"done in {result.seconds:.2f} s", err=True)
+            _echo_path(dst)
+    if len(pairs) > 1:
+        typer.echo(str(pairs[0][1].parent if len(pairs) == 1 else _common_root(pairs)))
+    if failed:
+        raise ImageError(f"{len(failed)} of {len(pairs)} images could not be read: {failed[0]}")
+
+
+def _common_root(pairs: list[tuple[Path, Path]]) -> Path:
+    return Path(os.path.commonpath([str(dst.parent) for _, dst in pairs]))
+
+
 @app.command()
 def demo(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the result.")
     ] = Path("out/demo.png"),
-    size: Annotated[int, typer.Option(help="Long side in pixels.")] = 256,
-    steps: Annotated[int, typer.Option(help="L-BFGS iterations.")] = 80,
+    style: Annotated[str, typer.Option(help="A bundled style name.")] = "starry_night",
+    photo: Annotated[
+        str, typer.Option(help="astronaut | coffee | chelsea | rocket (scikit-image photos).")
+    ] = "astronaut",
+    size: Annotated[int | None, typer.Option(help="Long side in pixels.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No timing line.")] = False,
 ) -> None:
-    """Paint scikit-image's astronaut photo with brushwork's own brush-stroke style."""
-    from brushwork.pipelines.optimize import optimize_result
-    from brushwork.samples import brushstrokes, sample_photo
+    """Paint one of scikit-image's public-domain photos with a bundled style, in seconds."""
+    from brushwork.pipelines.feedforward import load
+    from brushwork.samples import PHOTOS, sample_photo
 
+    if photo not in PHOTOS:
+        raise unknown_choice("photo", photo, PHOTOS)
     imageio.check_output_path(output, overwrite=overwrite)
-    result = optimize_result(
-        sample_photo("astronaut"), [brushstrokes()], steps=steps, size=size, progress=not quiet
-    )
+    result = load(style).stylize(sample_photo(photo), size=size)
     saved = imageio.save(result.image, output, overwrite=overwrite)
     if not quiet:
-        typer.echo(f"done in {result.seconds:.1f} s", err=True)
+        typer.echo(f"{photo} in the style of {style}: {result.seconds:.2f} s", err=True)
     _echo_path(saved)
+
+
+train_app = typer.Typer(help="Train your own models.", no_args_is_help=True)
+models_app = typer.Typer(help="The bundled models.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(models_app, name="models")
+
+
+@train_app.command("fast")
+def train_fast_cmd(
+    data: Annotated[Path, typer.Option(help="Folder of training photos (searched recursively).")],
+    style: Annotated[Path, typer.Option("--style", "-s", help="The style image.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 2000,
+    batch_size: Annotated[int, typer.Option(help="Photos per step (per process).")] = 4,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 256,
+    style_size: Annotated[
+        int, typer.Option(help="Long side of the style image (the style scale).")
+    ] = 512,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Style loss weight.")] = 5.0,
+    tv_weight: Annotated[float, typer.Option(help="Total-variation weight.")] = 0.0,
+    content_layers: Annotated[str, typer.Option(help="Layers[:weight].")] = "relu2_2",
+    style_layers: Annotated[
+        str, typer.Option(help="Layers[:weight].")
+    ] = "relu1_2,relu2_2,relu3_3,relu4_3",
+    widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
+    upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
+    init: Annotated[
+        Path | None, typer.Option(help="Model folder to warm-start from (same widths).")
+    ] = None,
+    preview_every: Annotated[int, typer.Option(help="Write previews every N steps.")] = 200,
+    checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 100,
+    resume: Annotated[bool, typer.Option(help="Continue from OUTPUT/checkpoint.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Start afresh over an existing model.")] = False,
+    precision: Annotated[str, typer.Option(help="auto | bf16 | fp32.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu | cuda | cuda:N | auto.")] = "auto",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Train a fast feed-forward style (Johnson et al., 2016) on a folder of photos."""
+    from brushwork.nets.transformer import TransformerConfig
+    from brushwork.training.fast import FastRecipe, train_fast
+    from brushwork.training.loop import LoopConfig
+
+    imageio.load(style)  # a bad style image fails before the VGG loads
+    recipe = FastRecipe(
+        crop=crop,
+        style_size=style_size,
+        content_layers=parse_layers(content_layers, "--content-layers"),
+        style_layers=parse_layers(style_layers, "--style-layers"),
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        net=TransformerConfig(widths=parse_ints(widths, "--widths"), upsample=upsample),
+    )
+    loop = LoopConfig(
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        checkpoint_every=checkpoint_every,
+        preview_every=preview_every,
+        precision=precision,
+        device=device,
+    )
+    result = train_fast(
+        data,
+        style,
+        output,
+        recipe=recipe,
+        loop=loop,
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    if os.environ.get("RANK", "0") != "0":
+        return  # under torchrun only the first process reports
+    if not quiet:
+        typer.echo(
+            f"{result.steps} steps, {result.seconds:.0f} s, "
+            f"{result.images_per_second:.2f} images/s",
+            err=True,
+        )
+    _echo_path(result.folder)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """The bundled styles, with their preview and training recipe."""
+    from brushwork import zoo
+
+    for entry in zoo.entries():
+        train = entry.config.get("training", {})
+        rec = entry.config.get("recipe", {}).get("recipe", {})
+        widths = entry.config.get("config", {}).get("widths")
+        typer.echo(f"{entry.name}\t{entry.description}")
+        typer.echo(
+            f"  net widths {widths}, {train.get('steps', '?')} steps at {rec.get('crop', '?')} px, "
+            f"style weight {rec.get('style_weight', '?')}, {train.get('seconds', '?')} s"
+        )
+        typer.echo(f"  preview: {entry.preview}")
 
 
 @app.command()

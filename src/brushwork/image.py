@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from brushwork.errors import ImageError, OutputExistsError
+from brushwork.files import atomic_path
 
 #: Largest image brushwork reads, in pixels (Pillow's own decompression-bomb limit is ~179 MP).
 MAX_PIXELS = 100_000_000
@@ -221,18 +221,24 @@ def save(
     fmt = _SAVE_FORMATS[p.suffix.lower()]
     if fmt in ("JPEG", "BMP") and img.mode == "RGBA":
         img = img.convert("RGB")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            kwargs: dict[str, object] = {}
-            if fmt in ("JPEG", "WEBP"):
-                kwargs["quality"] = quality
-            img.save(f, format=fmt, **kwargs)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    kwargs: dict[str, object] = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    with atomic_path(p) as tmp:
+        img.save(tmp, format=fmt, **kwargs)
     return p
+
+
+def square(img: Image.Image, side: int) -> Image.Image:
+    """Centre-crop to a square and resize to ``side`` x ``side`` (for contact sheets)."""
+    w, h = img.size
+    s = min(w, h)
+    box = ((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)
+    return img.convert("RGB").crop(box).resize((side, side), Image.Resampling.LANCZOS)
+
+
+def grid(rows: list[list[Image.Image]], side: int) -> Image.Image:
+    """A contact sheet: each image squared to ``side`` px, rows of equal length."""
+    out = Image.new("RGB", (side * max(len(r) for r in rows), side * len(rows)), "white")
+    for r, row in enumerate(rows):
+        for c, img in enumerate(row):
+            out.paste(square(img, side), (c * side, r * side))
+    return out

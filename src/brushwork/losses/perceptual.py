@@ -27,7 +27,8 @@ DEFAULT_STYLE_LAYERS: dict[str, float] = {
 
 
 def _check_weights(layers: Mapping[str, float], what: str) -> dict[str, float]:
-    check_layers(layers.keys())
+    if layers:  # none: this part of the loss is unused
+        check_layers(layers.keys())
     for name, w in layers.items():
         if not w >= 0:
             raise OptionError(f"{what} layer weight for {name} must be >= 0, got {w}")

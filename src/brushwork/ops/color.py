@@ -127,3 +127,15 @@ def finish(stylised: torch.Tensor, content: torch.Tensor, mode: str | None) -> t
     if mode == "luminance":
         return combine_luminance(stylised, content)
     return stylised.clamp(0, 1)
+
+
+def recolor(stylised: torch.Tensor, content: torch.Tensor, mode: str | None) -> torch.Tensor:
+    """Give a feed-forward output the content's colours after the fact (the net has its style's
+    colours built in): ``"luminance"`` keeps the output's luminance with the content's
+    chrominance; ``"histogram"`` matches the output's colour mean and covariance to the content.
+    """
+    if mode == "luminance":
+        return combine_luminance(stylised, content)
+    if mode == "histogram":
+        return match_color(stylised, content)
+    return stylised.clamp(0, 1)

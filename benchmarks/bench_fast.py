@@ -1,0 +1,215 @@
+"""Fast feed-forward styles: training speed and quality, in one run.
+
+Prints
+  1. training images per second, brushwork's loop against a plain float32 PyTorch loop in the
+     manner of pytorch/examples' fast_neural_style (VGG features of both output and photo to the
+     deepest layer, with autograd on) -- same net, batch and crop size. Target: 2x.
+  2. for each bundled style, on held-out photos (../shared/data/content, never trained on):
+     content and style losses of the one-pass output next to those of the optimisation method
+     after 100 and 300 L-BFGS steps on the same objective (same layers, weights and style
+     size). Johnson et al. report the net matching about 50-100 optimisation steps.
+
+    python benchmarks/bench_fast.py [--steps 6] [--crop 128] [--photos tubingen golden_gate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from brushwork import image as imageio
+from brushwork import zoo
+from brushwork.encoders.vgg19 import load_vgg19
+from brushwork.losses.perceptual import PerceptualLoss
+from brushwork.losses.style import gram_matrix
+from brushwork.nets.transformer import TransformerConfig, TransformerNet
+from brushwork.pipelines._common import autocast, resolve_precision
+from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.optimize import OptimizeConfig, optimize_result
+from brushwork.training.data import PhotoFolder
+from brushwork.training.fast import JOHNSON_STYLE_LAYERS, FastRecipe, FastStyleRecipe
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+
+
+def plain_loop_step_seconds(
+    batches: list[torch.Tensor], style: torch.Tensor, widths: tuple[int, ...]
+) -> float:
+    """pytorch/examples-style step: float32, VGG of y and x to relu4_3 with autograd on."""
+    torch.manual_seed(0)
+    net = TransformerNet(TransformerConfig(widths=widths))
+    vgg = load_vgg19(max_layer="relu4_3")
+    layers = list(JOHNSON_STYLE_LAYERS)
+    opt = torch.optim.Adam(net.parameters(), 1e-3)
+    gram_style = {k: gram_matrix(v) for k, v in vgg(style, layers).items()}
+    times = []
+    for x in batches:
+        t = time.perf_counter()
+        opt.zero_grad()
+        y = net(x)
+        fy, fx = vgg(y, layers), vgg(x, layers)
+        content = F.mse_loss(fy["relu2_2"], fx["relu2_2"])
+        style_loss = sum(
+            F.mse_loss(gram_matrix(fy[k]), gram_style[k].expand(len(x), -1, -1)) for k in layers
+        )
+        (content + 1.5 * style_loss).backward()
+        opt.step()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[1:])
+
+
+def brushwork_step_seconds(
+    batches: list[torch.Tensor], style_img, widths: tuple[int, ...], crop: int
+) -> tuple[float, str]:  # type: ignore[no-untyped-def]
+    """The same step through brushwork's recipe (content target only to relu2_2, no graph;
+    bf16 autocast where the CPU runs it fast)."""
+    torch.manual_seed(0)
+    recipe = FastRecipe(
+        crop=crop,
+        style_size=max(style_img.size),
+        style_weight=1.5,
+        net=TransformerConfig(widths=widths),
+    )
+    r = FastStyleRecipe(recipe, style_img, folder=Path("/nonexistent"))
+    device = torch.device("cpu")
+    r.to(device)
+    precision = resolve_precision("auto", device)
+    opt = torch.optim.Adam(r.trainable(), 1e-3)
+    times = []
+    for x in batches:
+        t = time.perf_counter()
+        with autocast(precision, device):
+            parts = r.losses(r.net, x)
+        opt.zero_grad(set_to_none=True)
+        parts["total"].backward()
+        opt.step()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[1:]), precision
+
+
+def quality(name: str, photos: list[str], size: int) -> list[dict[str, float | str]]:
+    entry = next(e for e in zoo.entries() if e.name == name)
+    rec = entry.config["recipe"]["recipe"]
+    style = imageio.load(DATA / "style" / entry.config["style"]["file"]).rgb
+    style = imageio.resize(style, imageio.size_for_long_side(style.size, rec["style_size"]))
+    weights = {k: rec[k] for k in ("content_weight", "style_weight", "tv_weight")}
+    judge = PerceptualLoss(
+        load_vgg19(max_layer="relu4_3"),
+        content_layers=rec["content_layers"],
+        style_layers=rec["style_layers"],
+        **weights,
+    )
+    judge.set_style([imageio.to_tensor(style)])
+    model = load(name)
+    rows = []
+    for photo in photos:
+        img = imageio.load(DATA / "content" / f"{photo}.jpg").rgb
+        img = imageio.resize(img, imageio.size_for_long_side(img.size, size))
+        x = imageio.to_tensor(img)
+        judge.set_content(x)
+
+        def score(y: torch.Tensor) -> dict[str, float]:
+            with torch.no_grad():
+                p = judge(y)
+            return {k: float(p[k]) for k in ("content", "style", "total")}
+
+        t = time.perf_counter()
+        fast = imageio.to_tensor(model(img))
+        fast_s = time.perf_counter() - t
+        snaps: dict[int, torch.Tensor] = {}
+
+        def snap(
+            _lvl: int,
+            step: int,
+            y: torch.Tensor,
+            _loss: float,
+            snaps: dict[int, torch.Tensor] = snaps,
+        ) -> None:
+            if step in (100, 300):
+                snaps[step] = y.detach().clamp(0, 1).clone()
+
+        cfg = OptimizeConfig(
+            steps=300,
+            size=size,
+            content_layers=rec["content_layers"],
+            style_layers=rec["style_layers"],
+            style_scale=max(style.size) / size,
+            **weights,
+        )
+        t = time.perf_counter()
+        optimize_result(img, [style], config=cfg, callback=snap, progress=False)
+        opt_s = time.perf_counter() - t
+        row: dict[str, float | str] = {
+            "style": name,
+            "photo": photo,
+            "fast_seconds": fast_s,
+            "opt300_seconds": opt_s,
+        }
+        for label, y in (("fast", fast), ("opt100", snaps[100]), ("opt300", snaps[300])):
+            for k, v in score(y).items():
+                row[f"{label}_{k}"] = v
+        rows.append(row)
+        print(
+            f"  {name:16s} {photo:12s} "
+            + "  ".join(
+                f"{lab}: c {row[f'{lab}_content']:.3g} s {row[f'{lab}_style']:.3g} tot {row[f'{lab}_total']:.3g}"
+                for lab in ("fast", "opt100", "opt300")
+            )
+            + f"  ({fast_s:.2f} s vs {opt_s:.0f} s)",
+            flush=True,
+        )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--steps", type=int, default=6, help="timed training steps (first dropped)")
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--widths", default="32,64,128")
+    ap.add_argument("--photos", nargs="*", default=["tubingen"])
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    torch.set_num_threads(torch.get_num_threads())
+    widths = tuple(int(w) for w in args.widths.split(","))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    photos = PhotoFolder(DATA / "train", crop=args.crop)
+    batches = [photos.batch(0, s, args.batch_size) for s in range(args.steps)]
+    style_img = imageio.load(DATA / "style" / "starry_night.jpg").rgb
+    style_img = imageio.resize(style_img, imageio.size_for_long_side(style_img.size, 320))
+    plain = plain_loop_step_seconds(batches, imageio.to_tensor(style_img), widths)
+    ours, precision = brushwork_step_seconds(batches, style_img, widths, args.crop)
+    b = args.batch_size
+    print(
+        f"\n1. training, net {widths}, batch {b}, {args.crop} px crops (median of {args.steps - 1} steps)"
+    )
+    print(f"  plain float32 loop   {b / plain:6.2f} images/s  ({plain:.2f} s/step)")
+    print(f"  brushwork ({precision})     {b / ours:6.2f} images/s  ({ours:.2f} s/step)")
+    print(f"  speed-up             {plain / ours:6.2f}x  (target 2x)")
+    report: dict[str, object] = {
+        "plain_s_per_step": plain,
+        "brushwork_s_per_step": ours,
+        "precision": precision,
+    }
+    if not args.skip_quality:
+        print(
+            f"\n2. quality on held-out photos at {args.size} px: content / style / total loss (lower is better)"
+        )
+        report["quality"] = [
+            row for name in zoo.names() for row in quality(name, args.photos, args.size)
+        ]
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Model files: a folder with ``model.safetensors``, ``config.json`` and ``preview.jpg``, or one
+``.safetensors`` file carrying the same config in its metadata. Reading never unpickles.
+
+config.json holds ``architecture`` (a name in :mod:`brushwork.nets.registry`), ``config`` (the
+net's dataclass), and free-form ``recipe``, ``style``, ``data`` and ``training`` records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+
+from brushwork.errors import WeightsError
+from brushwork.files import atomic_path, write_json
+from brushwork.weights import read_safetensors, write_safetensors
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+PREVIEW_FILE = "preview.jpg"
+
+
+@dataclass
+class ModelFile:
+    """What a model file holds: tensors, the config dict and where it came from."""
+
+    state: dict[str, torch.Tensor]
+    config: dict[str, Any]
+    path: Path
+    preview: Path | None = field(default=None)
+
+    @property
+    def architecture(self) -> str:
+        return str(self.config.get("architecture", ""))
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        cfg = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise WeightsError(f"{path.parent}: model folder has no {CONFIG_FILE}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WeightsError(f"{path}: unreadable model config ({exc})") from None
+    if not isinstance(cfg, dict) or "architecture" not in cfg:
+        raise WeightsError(f"{path}: not a brushwork model config (no 'architecture')")
+    return cfg
+
+
+def read_model(path: str | os.PathLike[str]) -> ModelFile:
+    """Read a model folder or single ``.safetensors`` file, with clear errors."""
+    p = Path(path)
+    if p.is_dir():
+        cfg = _read_config(p / CONFIG_FILE)
+        weights = p / WEIGHTS_FILE
+        if not weights.is_file():
+            raise WeightsError(f"{p}: model folder has no {WEIGHTS_FILE}")
+        state, _ = read_safetensors(weights)
+        preview = p / PREVIEW_FILE
+        return ModelFile(state, cfg, p, preview if preview.is_file() else None)
+    if p.is_file():
+        state, meta = read_safetensors(p)
+        try:
+            cfg = json.loads(meta["config"])
+        except (KeyError, json.JSONDecodeError):
+            raise WeightsError(f"{p}: safetensors file without a brushwork config") from None
+        return ModelFile(state, cfg, p)
+    raise WeightsError(f"{p}: no such model folder or file")
+
+
+def write_model(
+    folder: str | os.PathLike[str],
+    state: Mapping[str, torch.Tensor],
+    config: Mapping[str, Any],
+    *,
+    dtype: torch.dtype = torch.float32,
+    preview: Image.Image | None = None,
+) -> Path:
+    """Write a model folder: weights (cast to ``dtype``), config.json and preview.jpg."""
+    out = Path(folder)
+    tensors = {
+        k: (v.detach().to(dtype) if v.is_floating_point() else v.detach()).cpu()
+        for k, v in state.items()
+    }
+    write_safetensors(tensors, out / WEIGHTS_FILE, {"config": json.dumps(dict(config))})
+    write_json(dict(config), out / CONFIG_FILE)
+    if preview is not None:
+        with atomic_path(out / PREVIEW_FILE) as tmp:
+            preview.convert("RGB").save(tmp, format="JPEG", quality=90)
+    return out

@@ -1,0 +1,1 @@
+"""Image-to-image networks, one architecture per file."""

@@ -1,0 +1,76 @@
+"""The architectures brushwork can build from a model's config.json, by name (as in timm's
+registry): ``build(name, config)`` and ``load_net(model_file)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from brushwork.errors import OptionError, WeightsError
+from brushwork.modelfile import ModelFile
+from brushwork.nets.transformer import TransformerConfig, TransformerNet
+
+#: name -> function from the config dict to an (untrained) net.
+ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
+    "transformer": lambda d: TransformerNet(TransformerConfig.from_dict(d)),
+}
+
+
+def build(architecture: str, config: dict[str, Any]) -> nn.Module:
+    """An untrained net of ``architecture`` with ``config``."""
+    if architecture not in ARCHITECTURES:
+        raise WeightsError(
+            f"architecture {architecture!r} is not one brushwork knows ({', '.join(ARCHITECTURES)})"
+        )
+    try:
+        return ARCHITECTURES[architecture](dict(config))
+    except (OptionError, TypeError, ValueError) as exc:
+        raise WeightsError(f"bad {architecture} config: {exc}") from None
+
+
+def load_net(model: ModelFile, *, expect: str | None = None) -> nn.Module:
+    """Build the net a model file describes and load its weights (cast to float32)."""
+    if expect is not None and model.architecture != expect:
+        raise WeightsError(
+            f"{model.path}: {_article(model.architecture or 'unknown')} model, not a {expect} model"
+        )
+    cfg = model.config.get("config", {})
+    if not isinstance(cfg, dict):
+        raise WeightsError(f"{model.path}: 'config' must be an object")
+    net = build(model.architecture, cfg)
+    state = {
+        k.removeprefix("module.").removeprefix("_orig_mod."): v for k, v in model.state.items()
+    }
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = sorted(k for k in expected if k in state and state[k].shape != expected[k].shape)
+    if missing or unexpected or wrong:
+        parts = [
+            f"{what} {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
+            for what, keys in (
+                ("missing", missing),
+                ("unexpected", unexpected),
+                ("wrong shape", wrong),
+            )
+            if keys
+        ]
+        raise WeightsError(f"{model.path}: weights do not fit the config ({'; '.join(parts)})")
+    net.load_state_dict(state, strict=True)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net.eval()
+
+
+def as_tensor_state(net: nn.Module) -> dict[str, torch.Tensor]:
+    """The net's state dict with DDP/compile prefixes removed."""
+    inner = getattr(net, "module", net)
+    return {k: v for k, v in inner.state_dict().items()}
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word

@@ -1,0 +1,158 @@
+"""The image transform network of Johnson, Alahi and Fei-Fei, "Perceptual Losses for Real-Time
+Style Transfer and Super-Resolution" (2016), with instance normalisation (Ulyanov et al., 2016).
+
+9x9 stride-1 conv, two stride-2 3x3 convs, five residual blocks, two 2x upsampling stages and a
+9x9 conv to RGB; reflection padding; no pooling. Upsampling is nearest-neighbour resize + conv by
+default (Odena et al., "Deconvolution and Checkerboard Artifacts", Distill 2016), or the paper's
+fractionally strided convolution with ``upsample="transpose"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from brushwork.errors import OptionError, unknown_choice
+from brushwork.nets.norm import InstanceNorm
+
+UPSAMPLES = ("nearest", "transpose")
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Hyper-parameters of :class:`TransformerNet`; saved in every model's config.json.
+
+    Args:
+        widths: channels after the first conv and the two downsampling convs (paper: 32/64/128).
+        residual_blocks: number of residual blocks (paper: 5).
+        upsample: ``"nearest"`` (resize + conv) or ``"transpose"`` (fractionally strided conv).
+    """
+
+    widths: tuple[int, ...] = (32, 64, 128)
+    residual_blocks: int = 5
+    upsample: str = "nearest"
+
+    def __post_init__(self) -> None:
+        if len(self.widths) != 3 or any(int(w) < 1 for w in self.widths):
+            raise OptionError(f"widths must be three positive numbers, got {self.widths}")
+        if self.residual_blocks < 0:
+            raise OptionError(f"residual_blocks must be >= 0, got {self.residual_blocks}")
+        if self.upsample not in UPSAMPLES:
+            raise unknown_choice("upsample", self.upsample, UPSAMPLES)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TransformerConfig:
+        known = {"widths", "residual_blocks", "upsample"}
+        extra = set(d) - known
+        if extra:
+            raise OptionError(f"transformer config has unknown fields: {', '.join(sorted(extra))}")
+        return cls(
+            widths=tuple(int(w) for w in d.get("widths", (32, 64, 128))),
+            residual_blocks=int(d.get("residual_blocks", 5)),
+            upsample=str(d.get("upsample", "nearest")),
+        )
+
+
+class ConvLayer(nn.Sequential):
+    """Reflection pad + conv."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1) -> None:
+        super().__init__(nn.ReflectionPad2d(kernel // 2), nn.Conv2d(cin, cout, kernel, stride))
+
+
+class ConvBlock(nn.Module):
+    """conv -> instance norm -> ReLU."""
+
+    def __init__(self, conv: nn.Module, channels: int) -> None:
+        super().__init__()
+        self.conv = conv
+        self.norm = InstanceNorm(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.norm(self.conv(x)))
+
+
+class UpsampleConv(nn.Module):
+    """2x nearest-neighbour upsampling then a conv: no checkerboard artefacts."""
+
+    def __init__(self, cin: int, cout: int, kernel: int = 3) -> None:
+        super().__init__()
+        self.conv = ConvLayer(cin, cout, kernel)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        return out
+
+
+class TransposeConv(nn.Module):
+    """The paper's fractionally strided (stride 1/2) convolution."""
+
+    def __init__(self, cin: int, cout: int, kernel: int = 3) -> None:
+        super().__init__()
+        self.conv = nn.ConvTranspose2d(cin, cout, kernel, 2, padding=1, output_padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.conv(x)
+        return out
+
+
+class ResidualBlock(nn.Module):
+    """conv-IN-ReLU-conv-IN plus the identity (He et al., 2016, as used by Johnson et al.)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = ConvLayer(channels, channels, 3)
+        self.in1 = InstanceNorm(channels)
+        self.conv2 = ConvLayer(channels, channels, 3)
+        self.in2 = InstanceNorm(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.in1(self.conv1(x)))
+        out: torch.Tensor = x + self.in2(self.conv2(y))
+        return out
+
+
+class TransformerNet(nn.Module):
+    """Photo -> stylised photo in one pass, any size.
+
+    Shape:
+        input (B, 3, H, W) RGB in [0, 1]; output the same shape in [0, 1]. Sizes that are not
+        multiples of 4 are reflection-padded inside and cropped back.
+
+    Example:
+        >>> net = TransformerNet(TransformerConfig(widths=(4, 8, 8), residual_blocks=1))
+        >>> net(torch.rand(1, 3, 37, 50)).shape
+        torch.Size([1, 3, 37, 50])
+    """
+
+    def __init__(self, config: TransformerConfig | None = None) -> None:
+        super().__init__()
+        self.config = cfg = config or TransformerConfig()
+        w1, w2, w3 = cfg.widths
+        up = UpsampleConv if cfg.upsample == "nearest" else TransposeConv
+        self.encoder = nn.Sequential(
+            ConvBlock(ConvLayer(3, w1, 9, 1), w1),
+            ConvBlock(ConvLayer(w1, w2, 3, 2), w2),
+            ConvBlock(ConvLayer(w2, w3, 3, 2), w3),
+        )
+        self.residual = nn.Sequential(*[ResidualBlock(w3) for _ in range(cfg.residual_blocks)])
+        self.decoder = nn.Sequential(ConvBlock(up(w3, w2), w2), ConvBlock(up(w2, w1), w1))
+        self.to_rgb = ConvLayer(w1, 3, 9, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise OptionError(f"TransformerNet: expected (B, 3, H, W), got {tuple(x.shape)}")
+        h, w = x.shape[-2:]
+        ph, pw = (-h) % 4, (-w) % 4
+        y = F.pad(x, (0, pw, 0, ph), mode="reflect") if ph or pw else x
+        y = y * 255.0  # the net works on 0-255 pixels, as in the paper
+        y = self.decoder(self.residual(self.encoder(y)))
+        out: torch.Tensor = self.to_rgb(y).float() / 255.0
+        return out[..., :h, :w]

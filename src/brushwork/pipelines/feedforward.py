@@ -1,0 +1,204 @@
+"""Fast feed-forward stylisation (Johnson, Alahi and Fei-Fei, 2016): one pass of a trained
+image transform net, at any size.
+
+Large images run tile by tile (:func:`brushwork.ops.tiling.tiled`). Instance norm would give
+each tile its own statistics and so its own tone; instead the statistics of every norm layer are
+recorded on one pass over the image scaled to at most ``STATS_PIXELS`` and replayed on each
+tile, so all tiles are normalised alike (for an image below that size they are exactly the
+statistics of an untiled pass).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from PIL import Image
+from tqdm.auto import tqdm
+
+from brushwork import image as imageio
+from brushwork import zoo
+from brushwork.errors import OptionError
+from brushwork.modelfile import ModelFile, read_model
+from brushwork.nets.norm import shared_statistics
+from brushwork.nets.registry import load_net
+from brushwork.ops.color import check_mode, recolor
+from brushwork.ops.tiling import tiled
+from brushwork.pipelines._common import (
+    ImageLike,
+    autocast,
+    check_memory,
+    load_input,
+    resolve_device,
+    resolve_precision,
+)
+
+#: Images above this many pixels are stylised in tiles.
+TILE_ABOVE = 1536 * 1536
+TILE = 768
+OVERLAP = 128
+#: Size of the pass that records instance-norm statistics for tiling.
+STATS_PIXELS = 1024 * 1024
+#: Rough peak bytes per pixel of an untiled float32 pass (activations of the 32-channel layers).
+BYTES_PER_PIXEL = 1_200
+
+
+@dataclass
+class StylizeResult:
+    """What a feed-forward call returns alongside the picture."""
+
+    image: Image.Image
+    seconds: float
+    tiles: int
+
+
+class FastStyle:
+    """A trained feed-forward style; call it on an image.
+
+    Example:
+        >>> import brushwork as bw
+        >>> style = bw.load("starry_night")
+        >>> out = style(bw.samples.sample_photo("coffee"), strength=0.8)
+        >>> out.size
+        (600, 400)
+    """
+
+    def __init__(
+        self,
+        net: torch.nn.Module,
+        *,
+        name: str,
+        config: dict[str, Any] | None = None,
+        device: str | torch.device | None = None,
+        precision: str = "fp32",
+    ) -> None:
+        self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        self.net = net.to(self.device).eval()
+        self.name = name
+        self.config = config or {}
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | os.PathLike[str],
+        *,
+        device: str | torch.device | None = None,
+        precision: str = "fp32",
+    ) -> FastStyle:
+        """A bundled style by name, or a model folder / ``.safetensors`` file by path."""
+        path = zoo.resolve(name_or_path)
+        model: ModelFile = read_model(path)
+        net = load_net(model, expect="transformer")
+        return cls(net, name=path.name, config=model.config, device=device, precision=precision)
+
+    @torch.no_grad()
+    def stylize_tensor(
+        self,
+        x: torch.Tensor,
+        *,
+        tile: int | None = None,
+        overlap: int = OVERLAP,
+        progress: bool = False,
+    ) -> tuple[torch.Tensor, int]:
+        """Stylise (1, 3, H, W) in [0, 1]; tiles when ``tile`` is given or the image is large.
+
+        Returns:
+            the output (1, 3, H, W) float32 on the CPU, clamped to [0, 1], and the tile count.
+        """
+        h, w = x.shape[-2:]
+        if tile is None and h * w <= TILE_ABOVE:
+            check_memory(h * w * BYTES_PER_PIXEL, f"stylising {w}x{h}", self.device)
+            return self._run(x).clamp(0, 1), 1
+        tile = tile or TILE
+        scale = min(1.0, math.sqrt(STATS_PIXELS / (h * w)))
+        small = x
+        if scale < 1.0:
+            small = imageio.resize_tensor(x, (max(16, round(h * scale)), max(16, round(w * scale))))
+        with shared_statistics(self.net, "record"):
+            self._run(small)
+        bar = tqdm(total=1, desc="tiles", unit="tile", disable=not progress, leave=False)
+
+        def step(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            with shared_statistics(self.net, "replay"):
+                out = tiled(self._run, x, tile=tile, overlap=overlap, align=4, progress=step)
+        finally:
+            bar.close()
+        return out.clamp(0, 1), int(bar.total or 1)
+
+    def _run(self, x: torch.Tensor) -> torch.Tensor:
+        with autocast(self.precision, self.device):
+            out: torch.Tensor = self.net(x.to(self.device)).float().cpu()
+        return out
+
+    def stylize(
+        self,
+        image: ImageLike,
+        *,
+        strength: float = 1.0,
+        preserve_color: str | None = None,
+        size: int | None = None,
+        tile: int | None = None,
+        progress: bool = False,
+    ) -> StylizeResult:
+        """Stylise a path or PIL image; alpha is kept.
+
+        Args:
+            image: the photo.
+            strength: 1 is the full style, 0 the photo; in between blends the two.
+            preserve_color: ``None``, ``"luminance"`` or ``"histogram"`` (keep the photo's colours).
+            size: long side of the output; ``None`` keeps the photo's size.
+            tile: tile side for large images; ``None`` tiles only above ``TILE_ABOVE`` pixels.
+        """
+        if not 0.0 <= strength <= 1.0:
+            raise OptionError(f"strength must be between 0 and 1, got {strength}")
+        mode = check_mode(preserve_color)
+        if size is not None and size < imageio.MIN_SIDE:
+            raise OptionError(f"size must be at least {imageio.MIN_SIDE} px, got {size}")
+        start = time.perf_counter()
+        loaded = load_input(image)
+        rgb = loaded.rgb
+        if size is not None:
+            rgb = imageio.resize(rgb, imageio.size_for_long_side(rgb.size, size))
+        x = imageio.to_tensor(rgb)
+        y, tiles = self.stylize_tensor(x, tile=tile, progress=progress)
+        y = recolor(y, x, mode)
+        if strength < 1.0:
+            y = strength * y + (1.0 - strength) * x
+        out = imageio.with_alpha(imageio.to_pil(y), loaded.alpha)
+        return StylizeResult(out, time.perf_counter() - start, tiles)
+
+    def __call__(
+        self,
+        image: ImageLike,
+        *,
+        strength: float = 1.0,
+        preserve_color: str | None = None,
+        size: int | None = None,
+        tile: int | None = None,
+    ) -> Image.Image:
+        """PIL in, PIL out: see :meth:`stylize`."""
+        return self.stylize(
+            image, strength=strength, preserve_color=preserve_color, size=size, tile=tile
+        ).image
+
+    def __repr__(self) -> str:
+        return f"FastStyle({self.name!r}, device={self.device})"
+
+
+def load(
+    name_or_path: str | os.PathLike[str],
+    *,
+    device: str | torch.device | None = None,
+    precision: str = "fp32",
+) -> FastStyle:
+    """A bundled style by name or a model folder by path, ready to call (``bw.load``)."""
+    return FastStyle.from_pretrained(name_or_path, device=device, precision=precision)

@@ -1,0 +1,1 @@
+"""Training: one shared loop (checkpoints, resume, previews, logging, DDP) and the recipes."""

@@ -1,0 +1,236 @@
+"""Recipe for fast feed-forward styles (Johnson, Alahi and Fei-Fei, "Perceptual Losses for
+Real-Time Style Transfer and Super-Resolution", 2016): train a :class:`TransformerNet` so that
+its output has the content features of the photo (relu2_2) and the Gram statistics of one style
+image (relu1_2, relu2_2, relu3_3, relu4_3), plus total variation.
+
+The paper's recipe: COCO (80k photos) at 256x256, batch 4, 40k steps (2 epochs), Adam lr 1e-3,
+TV weight 1e-6..1e-4 (in its units). ``brushwork train fast`` runs it on a GPU or under
+``torchrun``; on a CPU use fewer, smaller steps and warm-start from another model (``init``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from brushwork import __version__
+from brushwork import image as imageio
+from brushwork.encoders.vgg19 import check_layers, load_vgg19
+from brushwork.errors import OptionError
+from brushwork.losses.perceptual import PerceptualLoss
+from brushwork.modelfile import read_model, write_model
+from brushwork.nets.registry import load_net
+from brushwork.nets.transformer import TransformerConfig, TransformerNet
+from brushwork.training.data import PhotoFolder
+from brushwork.training.loop import LoopConfig, TrainResult, fit
+
+JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
+
+
+@dataclass(frozen=True)
+class FastRecipe:
+    """Loss and data options of a fast-style training run; saved in the model's config.json.
+
+    Attributes:
+        crop: side of the square training crops.
+        style_size: long side the style image is scaled to (the style scale: larger gives
+            smaller strokes relative to the output).
+        content_layers, style_layers: layer -> weight.
+        content_weight, style_weight, tv_weight: loss weights (Gram normalised by C*H*W).
+        pixel_weight: weight of a pixel MSE to the photo (0 for styles; used to pre-train an
+            identity net that styles are warm-started from).
+        net: the transform net's config.
+    """
+
+    crop: int = 256
+    style_size: int = 512
+    content_layers: Mapping[str, float] = field(default_factory=lambda: {"relu2_2": 1.0})
+    style_layers: Mapping[str, float] = field(default_factory=lambda: dict(JOHNSON_STYLE_LAYERS))
+    content_weight: float = 1.0
+    style_weight: float = 5.0
+    tv_weight: float = 10.0
+    pixel_weight: float = 0.0
+    net: TransformerConfig = field(default_factory=TransformerConfig)
+
+    def __post_init__(self) -> None:
+        check_layers(self.content_layers)
+        check_layers(self.style_layers)
+        for name in ("content_weight", "style_weight", "tv_weight", "pixel_weight"):
+            v = getattr(self, name)
+            if not v >= 0:
+                raise OptionError(f"{name} must be >= 0, got {v}")
+        if self.style_size < imageio.MIN_SIDE:
+            raise OptionError(f"style size must be at least {imageio.MIN_SIDE} px")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["content_layers"] = dict(self.content_layers)
+        d["style_layers"] = dict(self.style_layers)
+        d["net"] = self.net.to_dict()
+        d["net"]["widths"] = list(self.net.widths)
+        return d
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, to record which style image a model learnt."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FastStyleRecipe:
+    """The :class:`~brushwork.training.loop.Recipe` of a fast style."""
+
+    def __init__(
+        self,
+        recipe: FastRecipe,
+        style: Image.Image | None,
+        *,
+        init: nn.Module | None = None,
+        describe: dict[str, Any] | None = None,
+        folder: Path,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        self.recipe = recipe
+        self.net: nn.Module = TransformerNet(recipe.net)
+        if init is not None:
+            self.net.load_state_dict(init.state_dict())
+        for p in self.net.parameters():
+            p.requires_grad_(True)
+        encoder = load_vgg19(max_layer=_deepest([*recipe.content_layers, *recipe.style_layers]))
+        self.loss = PerceptualLoss(
+            encoder,
+            content_layers=recipe.content_layers,
+            style_layers=recipe.style_layers if style is not None else {},
+            content_weight=recipe.content_weight,
+            style_weight=recipe.style_weight if style is not None else 0.0,
+            tv_weight=recipe.tv_weight,
+        )
+        self.style = style
+        self.describe = describe or {}
+        self.folder = folder
+        self.dtype = dtype
+
+    def to(self, device: torch.device) -> None:
+        self.net.to(device)
+        self.loss.to(device)
+        if self.style is not None:
+            s = imageio.resize(
+                self.style, imageio.size_for_long_side(self.style.size, self.recipe.style_size)
+            )
+            self.loss.set_style([imageio.to_tensor(s).to(device)])
+
+    def trainable(self) -> list[nn.Parameter]:
+        return list(self.net.parameters())
+
+    def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        self.loss.set_content(batch)
+        y = net(batch)
+        parts: dict[str, torch.Tensor] = self.loss(y)
+        if self.recipe.pixel_weight:
+            parts["pixel"] = F.mse_loss(y.float(), batch.float())
+            parts["total"] = parts["total"] + self.recipe.pixel_weight * parts["pixel"]
+        return parts
+
+    def finish(
+        self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
+    ) -> None:
+        config = {
+            "architecture": "transformer",
+            "config": self.recipe.net.to_dict() | {"widths": list(self.recipe.net.widths)},
+            "method": "fast",
+            **self.describe,
+            "recipe": info["record"],
+            "training": {
+                "steps": info["steps"],
+                "seconds": info["seconds"],
+                "final_losses": info["losses"],
+                "brushwork": __version__,
+                "date": time.strftime("%Y-%m-%d"),
+            },
+        }
+        write_model(self.folder, state, config, dtype=self.dtype, preview=preview)
+
+
+def _deepest(layers: list[str]) -> str:
+    from brushwork.encoders.vgg19 import LAYERS
+
+    return max(layers, key=LAYERS.index)
+
+
+def train_fast(
+    data: str | os.PathLike[str],
+    style: str | os.PathLike[str] | None,
+    output: str | os.PathLike[str],
+    *,
+    recipe: FastRecipe | None = None,
+    loop: LoopConfig | None = None,
+    init: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    dtype: torch.dtype = torch.float32,
+    description: str = "",
+) -> TrainResult:
+    """Train a fast style on a folder of photos and write a model folder to ``output``.
+
+    Args:
+        data: folder of photos (recursive).
+        style: the style image (``None`` only with ``style_weight`` unused, for identity nets).
+        output: model folder; holds checkpoint.safetensors, previews/ and log.jsonl meanwhile.
+        recipe, loop: loss/net options and loop options.
+        init: a model folder to warm-start from (same net config).
+        resume: continue a stopped run from its checkpoint.
+        dtype: dtype of the saved weights (float16 halves the file).
+    """
+    recipe = recipe or FastRecipe()
+    loop = loop or LoopConfig()
+    photos = PhotoFolder(data, crop=recipe.crop)
+    style_img = None
+    describe: dict[str, Any] = {"description": description} if description else {}
+    record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}
+    if style is not None:
+        style_path = Path(style)
+        style_img = imageio.load(style_path).rgb
+        describe["style"] = {
+            "name": style_path.stem,
+            "file": style_path.name,
+            "sha256": file_digest(style_path),
+        }
+        record["style_sha256"] = describe["style"]["sha256"]
+    init_net = None
+    if init is not None:
+        init_net = load_net(read_model(init), expect="transformer")
+        if getattr(init_net, "config", None) != recipe.net:
+            raise OptionError(
+                f"{init}: its net config differs from this recipe's; cannot warm-start"
+            )
+        record["init"] = str(init)
+    describe["data"] = {
+        "folder": str(Path(data)),
+        "images": len(photos),
+        "skipped": len(photos.skipped),
+    }
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(loop.seed)
+        fsr = FastStyleRecipe(
+            recipe, style_img, init=init_net, describe=describe, folder=Path(output), dtype=dtype
+        )
+    return fit(
+        fsr,
+        photos,
+        output,
+        loop=loop,
+        record=record,
+        resume=resume,
+        overwrite=overwrite,
+        progress=progress,
+    )

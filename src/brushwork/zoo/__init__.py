@@ -1,0 +1,77 @@
+"""The zoo: trained model folders shipped inside the package, found by name.
+
+Each sub-folder holding a ``config.json`` is a model; its name is the folder's name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from brushwork.errors import WeightsError, unknown_choice
+from brushwork.modelfile import CONFIG_FILE, PREVIEW_FILE
+
+ZOO_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One bundled model: its name, folder and config.json."""
+
+    name: str
+    path: Path
+    config: dict[str, Any]
+
+    @property
+    def preview(self) -> Path | None:
+        p = self.path / PREVIEW_FILE
+        return p if p.is_file() else None
+
+    @property
+    def description(self) -> str:
+        return str(self.config.get("description", ""))
+
+
+def names() -> list[str]:
+    """Names of the bundled models, sorted."""
+    return sorted(p.name for p in ZOO_DIR.iterdir() if (p / CONFIG_FILE).is_file())
+
+
+def entries() -> list[ZooEntry]:
+    """Every bundled model with its config."""
+    out = []
+    for name in names():
+        path = ZOO_DIR / name
+        try:
+            cfg = json.loads((path / CONFIG_FILE).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise WeightsError(f"bundled model {name}: unreadable config ({exc})") from None
+        out.append(ZooEntry(name, path, cfg))
+    return out
+
+
+def is_model_path(value: str | os.PathLike[str]) -> bool:
+    """Whether ``value`` is a model folder or a single-file ``.safetensors`` model."""
+    p = Path(value)
+    return (p.is_dir() and (p / CONFIG_FILE).is_file()) or (
+        p.is_file() and p.suffix == ".safetensors"
+    )
+
+
+def resolve(name_or_path: str | os.PathLike[str]) -> Path:
+    """The folder of a bundled model name, or a model folder/file given by path.
+
+    Raises:
+        OptionError: an unknown name, listing the bundled ones and the closest match.
+    """
+    value = str(name_or_path)
+    if value in names():
+        return ZOO_DIR / value
+    if Path(value).exists():
+        return Path(value)
+    if "/" in value or os.sep in value or value.endswith(".safetensors"):
+        raise WeightsError(f"{value}: no such model folder or file")
+    raise unknown_choice("style", value, names())

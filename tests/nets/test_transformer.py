@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from brushwork.errors import OptionError
+from brushwork.nets.norm import shared_statistics
+from brushwork.nets.transformer import TransformerConfig, TransformerNet
+
+TINY = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
+
+
+@pytest.mark.parametrize("upsample", ["nearest", "transpose"])
+@pytest.mark.parametrize("hw", [(16, 16), (37, 50), (101, 64), (17, 33)])
+def test_odd_sizes_come_out_the_size_they_went_in(upsample: str, hw: tuple[int, int]) -> None:
+    net = TransformerNet(TransformerConfig(widths=(4, 8, 8), residual_blocks=1, upsample=upsample))
+    y = net(torch.rand(2, 3, *hw))
+    assert y.shape == (2, 3, *hw)
+    assert torch.isfinite(y).all()
+
+
+def test_paper_architecture() -> None:
+    net = TransformerNet()
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.kernel_size for c in (convs[0], convs[-1])] == [(9, 9), (9, 9)]
+    assert [c.stride for c in convs[1:3]] == [(2, 2), (2, 2)]
+    assert len(net.residual) == 5
+    assert convs[0].out_channels == 32 and convs[2].out_channels == 128
+    assert not any(isinstance(m, torch.nn.MaxPool2d | torch.nn.AvgPool2d) for m in net.modules())
+    n = sum(p.numel() for p in net.parameters())
+    assert 1.6e6 < n < 1.8e6  # the paper's net has about 1.7M parameters
+
+
+def test_config_round_trip_and_errors() -> None:
+    cfg = TransformerConfig(widths=(16, 32, 64), upsample="transpose")
+    assert TransformerConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(OptionError, match="widths"):
+        TransformerConfig(widths=(16, 32))
+    with pytest.raises(OptionError, match="upsample"):
+        TransformerConfig(upsample="bilinear")
+    with pytest.raises(OptionError, match="unknown fields: depth"):
+        TransformerConfig.from_dict({"depth": 3})
+
+
+def test_wrong_input_shape() -> None:
+    with pytest.raises(OptionError, match="expected"):
+        TransformerNet(TINY)(torch.rand(1, 4, 16, 16))
+
+
+def test_whole_net_replays_recorded_statistics() -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(TINY).eval()
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        with shared_statistics(net, "record"):
+            y = net(x)
+        with shared_statistics(net, "replay"):
+            y2 = net(x)
+    assert torch.allclose(y, y2, atol=1e-6)
+
+
+def test_gradients_reach_every_parameter() -> None:
+    net = TransformerNet(TINY)
+    net(torch.rand(2, 3, 32, 32)).mean().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())

@@ -1,0 +1,42 @@
+"""Every bundled style loads, stylises a real photo, and is listed with its recipe."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from brushwork import image as imageio
+from brushwork import zoo
+from brushwork.errors import OptionError
+from brushwork.pipelines.feedforward import load
+
+BUNDLED = zoo.names()
+
+
+def test_at_least_four_bundled_styles() -> None:
+    assert len(BUNDLED) >= 4, BUNDLED
+    for entry in zoo.entries():
+        assert entry.preview is not None, entry.name
+        assert entry.config["training"]["steps"] > 0
+        assert entry.config["style"]["name"]
+        assert entry.description
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_style_stylises_a_real_photo(name: str, small) -> None:  # type: ignore[no-untyped-def]
+    photo = small("content/golden_gate.jpg", 160)
+    out = load(name)(photo)
+    assert out.size == photo.size
+    x, y = imageio.to_tensor(photo), imageio.to_tensor(out)
+    assert (y - x).abs().mean() > 0.05  # it is painted, not copied
+    assert y.std() > 0.08  # not flat or washed out
+    assert (
+        torch.corrcoef(torch.stack([x.mean(1).flatten(), y.mean(1).flatten()]))[0, 1] > 0.2
+    )  # the photo is still there
+
+
+def test_unknown_style_lists_the_bundled_ones_and_the_closest() -> None:
+    with pytest.raises(
+        OptionError, match=r"unknown style 'stary_night'.*Did you mean 'starry_night'"
+    ):
+        zoo.resolve("stary_night")

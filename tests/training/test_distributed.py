@@ -1,0 +1,28 @@
+"""The training loop under torchrun (DistributedDataParallel, gloo on CPU): slow, run by hand
+with `make test-slow`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.modelfile import read_model
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes(tmp_path: Path, data: Path) -> None:
+    out = tmp_path / "ddp"
+    cli = Path(sys.executable).parent / "brushwork"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+           str(cli), "train", "fast", "--data", str(data / "content"), "-s", str(data / "style" / "great_wave.jpg"),
+           "-o", str(out), "--widths", "4,8,8", "--crop", "32", "--style-size", "64", "--batch-size", "1",
+           "--steps", "3", "--device", "cpu", "-q"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    model = read_model(out)
+    assert model.config["recipe"]["loop"]["world_size"] == 2
+    assert all(torch.isfinite(v).all() for v in model.state.values())

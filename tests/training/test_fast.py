@@ -1,0 +1,162 @@
+"""Training a fast style with the real VGG19 on real photos, at toy sizes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.errors import OptionError, OutputExistsError, WeightsError
+from brushwork.modelfile import read_model
+from brushwork.nets.registry import load_net
+from brushwork.nets.transformer import TransformerConfig
+from brushwork.training.checkpoint import CHECKPOINT_FILE
+from brushwork.training.fast import FastRecipe, FastStyleRecipe, train_fast
+from brushwork.training.loop import LoopConfig
+
+TINY = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)
+RECIPE = FastRecipe(crop=48, style_size=96, net=TINY, style_weight=5.0)
+
+
+def loop(steps: int, **kw: object) -> LoopConfig:
+    opts = dict(
+        steps=steps,
+        batch_size=2,
+        lr=1e-2,
+        checkpoint_every=2,
+        preview_every=0,
+        log_every=1,
+        precision="fp32",
+        device="cpu",
+    )
+    opts.update(kw)
+    return LoopConfig(**opts)  # type: ignore[arg-type]
+
+
+def losses(folder: Path) -> list[float]:
+    return [json.loads(line)["total"] for line in (folder / "log.jsonl").read_text().splitlines()]
+
+
+def test_training_lowers_the_loss_and_writes_a_model(tmp_path: Path, data: Path) -> None:
+    out = tmp_path / "model"
+    result = train_fast(
+        data / "content",
+        data / "style" / "starry_night.jpg",
+        out,
+        recipe=RECIPE,
+        loop=loop(24, preview_every=12),
+        progress=False,
+    )
+    seen = losses(out)
+    assert len(seen) == 24 and result.steps == 24
+    assert sum(seen[-4:]) / 4 < 0.7 * sum(seen[:4]) / 4
+    model = read_model(out)
+    assert model.config["architecture"] == "transformer"
+    assert model.config["style"]["name"] == "starry_night"
+    assert model.config["recipe"]["recipe"]["style_weight"] == 5.0
+    assert model.config["training"]["steps"] == 24
+    assert (out / "preview.jpg").is_file() and (out / "previews" / "step_000012.jpg").is_file()
+    net = load_net(model)
+    assert net(torch.rand(1, 3, 33, 47)).shape == (1, 3, 33, 47)
+
+
+def test_kill_and_resume_gives_the_same_weights(tmp_path: Path, data: Path) -> None:
+    style = data / "style" / "the_scream.jpg"
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    train_fast(data / "content", style, whole, recipe=RECIPE, loop=loop(6), progress=False)
+    train_fast(data / "content", style, parts, recipe=RECIPE, loop=loop(4), progress=False)
+    (parts / "model.safetensors").unlink()  # as if killed after the step-4 checkpoint
+    train_fast(
+        data / "content", style, parts, recipe=RECIPE, loop=loop(6), resume=True, progress=False
+    )
+    a, b = read_model(whole).state, read_model(parts).state
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert losses(parts)[-2:] == losses(whole)[-2:]
+
+
+def test_ctrl_c_saves_a_checkpoint(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"n": 0}
+    original = FastStyleRecipe.losses
+
+    def interrupt_at_third(self, net, batch):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, net, batch)
+
+    monkeypatch.setattr(FastStyleRecipe, "losses", interrupt_at_third)
+    out = tmp_path / "m"
+    with pytest.raises(KeyboardInterrupt):
+        train_fast(
+            data / "content",
+            data / "style" / "great_wave.jpg",
+            out,
+            recipe=RECIPE,
+            loop=loop(10, checkpoint_every=0),
+            progress=False,
+        )
+    from brushwork.weights import read_safetensors
+
+    _, meta = read_safetensors(out / CHECKPOINT_FILE)
+    assert meta["step"] == "2"
+    assert not (out / "model.safetensors").exists()
+
+
+def test_refuses_to_clobber_and_to_resume_another_config(tmp_path: Path, data: Path) -> None:
+    style = data / "style" / "great_wave.jpg"
+    out = tmp_path / "m"
+    train_fast(data / "content", style, out, recipe=RECIPE, loop=loop(2), progress=False)
+    with pytest.raises(OutputExistsError, match="--resume"):
+        train_fast(data / "content", style, out, recipe=RECIPE, loop=loop(2), progress=False)
+    other = FastRecipe(crop=48, style_size=96, net=TINY, style_weight=9.0)
+    with pytest.raises(OptionError, match=r"different config.*recipe"):
+        train_fast(
+            data / "content", style, out, recipe=other, loop=loop(4), resume=True, progress=False
+        )
+    with pytest.raises(OptionError, match="no checkpoint"):
+        train_fast(
+            data / "content",
+            style,
+            tmp_path / "new",
+            recipe=RECIPE,
+            loop=loop(2),
+            resume=True,
+            progress=False,
+        )
+
+
+def test_warm_start_needs_the_same_net(tmp_path: Path, data: Path) -> None:
+    style = data / "style" / "great_wave.jpg"
+    train_fast(data / "content", style, tmp_path / "a", recipe=RECIPE, loop=loop(1), progress=False)
+    wider = FastRecipe(
+        crop=48, style_size=96, net=TransformerConfig(widths=(8, 16, 32), residual_blocks=1)
+    )
+    with pytest.raises(OptionError, match="cannot warm-start"):
+        train_fast(
+            data / "content",
+            style,
+            tmp_path / "b",
+            recipe=wider,
+            loop=loop(1),
+            init=tmp_path / "a",
+            progress=False,
+        )
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path: Path, data: Path) -> None:
+    style = data / "style" / "great_wave.jpg"
+    out = tmp_path / "m"
+    train_fast(data / "content", style, out, recipe=RECIPE, loop=loop(2), progress=False)
+    ck = out / CHECKPOINT_FILE
+    ck.write_bytes(ck.read_bytes()[:100])
+    with pytest.raises(WeightsError, match="corrupt"):
+        train_fast(
+            data / "content", style, out, recipe=RECIPE, loop=loop(4), resume=True, progress=False
+        )
+    shutil.rmtree(out)
