@@ -44,6 +44,11 @@ ZOO: dict[str, tuple[str, int, float, str]] = {
 }
 
 
+#: styles whose first stage overpowers the photo: (style weight, steps) of a second stage,
+#: warm-started from the first, that lets the content back in
+REFINE: dict[str, tuple[float, int]] = {"composition_vii": (0.15, 300)}
+
+
 def stage(out: Path) -> str:
     if (out / WEIGHTS_FILE).exists():
         return "done"
@@ -121,6 +126,28 @@ def main() -> None:
                 resume=stage(out) == "resume",
                 description=desc,
             )
+        if name in REFINE:
+            weight, steps = REFINE[name]
+            first, out = out, args.work / f"{name}_refined"
+            if stage(out) != "done":
+                print(f"== {name}, refined")
+                train_fast(
+                    args.data,
+                    args.styles_dir / file,
+                    out,
+                    recipe=FastRecipe(
+                        crop=args.crop,
+                        style_size=style_size,
+                        content_weight=args.content_weight,
+                        style_weight=weight,
+                        tv_weight=args.tv_weight,
+                        net=net,
+                    ),
+                    loop=LoopConfig(steps=steps, **loop_kw),
+                    init=first,
+                    resume=stage(out) == "resume",
+                    description=desc,
+                )
         if args.install:
             model = read_model(out)
             dest = ZOO_DIR / name

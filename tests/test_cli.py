@@ -123,6 +123,7 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "fast with image": (["stylize", str(c), "-s", str(s), "--method", "fast", *o], "is an image"),
         "corrupt model": (["stylize", str(c), "-s", str(d / "corrupt_model"), *o], "corrupt or truncated"),
         "strength": (["stylize", str(c), "-s", "starry_night", "--strength", "2", *o], "strength"),
+        "fast size": (["stylize", str(c), "-s", "starry_night", *o[:2], "--size", "200000"], "MP limit"),
         "glob": (["stylize", str(d / "*.nothing"), "-s", "starry_night", *o], "no files match"),
         "no images": (["train", "fast", "--data", str(d / "corrupt_model"), "-s", str(s), "-o", str(out / "m"), "-q"], "no readable images"),
         "train style": (["train", "fast", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
@@ -134,7 +135,7 @@ CASES = [
     "missing", "directory", "zero-byte", "truncated", "text as jpg", "1x1", "huge", "optimizer",
     "layer", "colour", "method", "mask size", "mask colours", "steps", "extension", "unknown flag",
     "no gpu", "device", "init", "style name", "fast with image", "corrupt model", "strength",
-    "glob", "no images", "train style", "resume nothing",
+    "glob", "no images", "train style", "resume nothing", "fast size",
 ]  # fmt: skip
 
 

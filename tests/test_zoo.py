@@ -40,3 +40,14 @@ def test_unknown_style_lists_the_bundled_ones_and_the_closest() -> None:
         OptionError, match=r"unknown style 'stary_night'.*Did you mean 'starry_night'"
     ):
         zoo.resolve("stary_night")
+
+
+def test_tiles_of_a_bundled_style_have_no_seams(small) -> None:  # type: ignore[no-untyped-def]
+    style = load(BUNDLED[0])
+    x = imageio.to_tensor(small("content/chicago.jpg", 360))
+    whole, _ = style.stylize_tensor(x)
+    tiles, n = style.stylize_tensor(x, tile=160, overlap=64)
+    assert n >= 4
+    diff = (whole - tiles).abs()
+    assert float(diff.mean()) < 0.01, float(diff.mean())
+    assert float(diff.max()) < 0.2, float(diff.max())

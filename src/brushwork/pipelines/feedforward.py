@@ -167,7 +167,13 @@ class FastStyle:
         loaded = load_input(image)
         rgb = loaded.rgb
         if size is not None:
-            rgb = imageio.resize(rgb, imageio.size_for_long_side(rgb.size, size))
+            new = imageio.size_for_long_side(rgb.size, size)
+            if new[0] * new[1] > imageio.MAX_PIXELS:
+                raise OptionError(
+                    f"--size {size} gives {new[0]}x{new[1]}, over the "
+                    f"{imageio.MAX_PIXELS // 1_000_000} MP limit; use a smaller size"
+                )
+            rgb = imageio.resize(rgb, new)
         x = imageio.to_tensor(rgb)
         y, tiles = self.stylize_tensor(x, tile=tile, progress=progress)
         y = recolor(y, x, mode)
