@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,10 @@ from PIL import Image
 
 from brushwork import image as imageio
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# the shared data sits beside the checkout; BRUSHWORK_DATA points elsewhere
+DATA = Path(
+    os.environ.get("BRUSHWORK_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 @pytest.fixture(scope="session")

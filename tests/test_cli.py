@@ -167,7 +167,7 @@ def test_demo_runs(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     code, stdout, err = run(["demo", "-o", str(out), "--size", "96", "-q"], capsys)
     assert code == 0, err
     assert stdout.strip() == str(out) and max(Image.open(out).size) == 96
-    code, _, err = run(["demo", "-o", str(out), "--style", "mona_lisa"], capsys)
+    code, _, err = run(["demo", "-o", str(tmp_path / "other.png"), "--style", "mona_lisa"], capsys)
     assert code == 1 and "unknown style 'mona_lisa'" in err
 
 
