@@ -7,6 +7,7 @@ stderr and exit code 1; nothing is written unless the run succeeds.
 from __future__ import annotations
 
 import difflib
+import glob
 import os
 import sys
 from pathlib import Path
@@ -82,12 +83,7 @@ def expand_inputs(inputs: list[str]) -> list[tuple[Path, Path]]:
         elif p.exists():
             found.append((p, Path(p.name)))
         elif any(c in item for c in "*?["):
-            matches = (
-                sorted(Path().glob(item))
-                if not p.is_absolute()
-                else sorted(Path(p.anchor).glob(str(p.relative_to(p.anchor))))
-            )
-            files = [m for m in matches if m.is_file()]
+            files = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
             if not files:
                 raise ImageError(f"{item}: no files match")
             found += [(f, Path(f.name)) for f in files]
@@ -345,7 +341,7 @@ def _stylize_fast(
                 typer.echo(f"done in {result.seconds:.2f} s", err=True)
             _echo_path(dst)
     if len(pairs) > 1:
-        typer.echo(str(pairs[0][1].parent if len(pairs) == 1 else _common_root(pairs)))
+        typer.echo(str(_common_root(pairs)))
     if failed:
         raise ImageError(f"{len(failed)} of {len(pairs)} images could not be read: {failed[0]}")
 

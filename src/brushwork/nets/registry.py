@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import torch
 from torch import nn
 
 from brushwork.errors import OptionError, WeightsError
@@ -64,12 +63,6 @@ def load_net(model: ModelFile, *, expect: str | None = None) -> nn.Module:
     for p in net.parameters():
         p.requires_grad_(False)
     return net.eval()
-
-
-def as_tensor_state(net: nn.Module) -> dict[str, torch.Tensor]:
-    """The net's state dict with DDP/compile prefixes removed."""
-    inner = getattr(net, "module", net)
-    return {k: v for k, v in inner.state_dict().items()}
 
 
 def _article(word: str) -> str:
