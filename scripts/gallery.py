@@ -56,6 +56,15 @@ def fast_gallery(styles: dict[str, Image.Image], photos: dict[str, Image.Image])
         model(astro, preserve_color="luminance"),
     ]
     imageio.save(imageio.grid([strip], 256), OUT / "fast_options.jpg", overwrite=True)
+    lites = [n for n in styles if f"{n}_lite" in bw.zoo.names()]
+    if lites:  # full against lite, per style: photo, full, lite on two photos
+        rows = []
+        for name in lites:
+            full, lite = bw.load(name), bw.load(f"{name}_lite")
+            rows.append(
+                [x for p in ("astronaut", "chelsea") for x in (full(photos[p]), lite(photos[p]))]
+            )
+        imageio.save(imageio.grid(rows, 192), OUT / "lite_grid.jpg", overwrite=True)
 
 
 def optimize_gallery(

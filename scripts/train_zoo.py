@@ -1,16 +1,18 @@
 """Reproduce every bundled fast style from its recipe (``make zoo``).
 
 Frugal CPU recipe (the one the bundled models were trained with, recorded in each config.json):
-an identity net is trained first (pixel loss, no VGG), then each style is warm-started from it.
-Lighter nets (widths 16/32/64), 128 px crops, batch 4. Each stage resumes from its checkpoint
-when re-run, so a killed run loses at most ``--checkpoint-every`` steps. ``--gpu`` switches to
-the paper's recipe (full-width net, 256 px crops, 40k steps).
+an identity net is trained first (pixel MSE + relu2_2 content, no style), then each style is
+trained in stages (``STAGES``), the first warm-started from the identity net, each later one from
+the stage before. Lighter nets (widths 16/32/64), 128 px crops, batch 4. Each stage resumes from
+its checkpoint when re-run, so a killed run loses at most 50 steps. ``--gpu`` switches to the
+paper's recipe: full-width net, 256 px crops, one 40k-step stage at lr 1e-3.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -19,34 +21,49 @@ from brushwork.modelfile import PREVIEW_FILE, WEIGHTS_FILE, read_model, write_mo
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.training.checkpoint import CHECKPOINT_FILE
 from brushwork.training.fast import FastRecipe, train_fast
+from brushwork.training.lite import LiteRecipe, train_lite
 from brushwork.training.loop import LoopConfig
 from brushwork.zoo import ZOO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 
-#: name -> (style image, long side of the style image, style weight, description)
-ZOO: dict[str, tuple[str, int, float, str]] = {
-    "starry_night": ("starry_night.jpg", 320, 0.5, "Vincent van Gogh, The Starry Night (1889)"),
-    "the_scream": ("the_scream.jpg", 320, 0.5, "Edvard Munch, The Scream (1893)"),
-    "great_wave": (
-        "great_wave.jpg",
-        320,
-        1.5,
-        "Katsushika Hokusai, The Great Wave off Kanagawa (1831)",
-    ),
-    "composition_vii": (
-        "composition_vii.jpg",
-        320,
-        1.5,
-        "Wassily Kandinsky, Composition VII (1913)",
-    ),
+#: name -> (style image, long side of the style image, description)
+ZOO: dict[str, tuple[str, int, str]] = {
+    "starry_night": ("starry_night.jpg", 320, "Vincent van Gogh, The Starry Night (1889)"),
+    "the_scream": ("the_scream.jpg", 320, "Edvard Munch, The Scream (1893)"),
+    "great_wave": ("great_wave.jpg", 320, "Katsushika Hokusai, The Great Wave off Kanagawa (1831)"),
+    "composition_vii": ("composition_vii.jpg", 320, "Wassily Kandinsky, Composition VII (1913)"),
 }
 
 
-#: styles whose first stage overpowers the photo: (style weight, steps) of a second stage,
-#: warm-started from the first, that lets the content back in
-REFINE: dict[str, tuple[float, int]] = {"composition_vii": (0.15, 300)}
+@dataclass(frozen=True)
+class Stage:
+    """One training stage of a style: each warm-starts from the one before (the first from the
+    identity net). A strong first stage finds the texture quickly; later ones, at a lower
+    learning rate, set the balance of style and photo that looks best on held-out photos."""
+
+    style_weight: float
+    steps: int
+    lr: float
+
+
+#: the CPU recipe of each bundled style, stage by stage
+STAGES: dict[str, list[Stage]] = {
+    "starry_night": [Stage(0.5, 700, 2e-3), Stage(0.5, 500, 1e-3)],
+    "the_scream": [Stage(0.5, 700, 2e-3), Stage(0.8, 500, 1e-3)],
+    "great_wave": [Stage(1.5, 700, 2e-3), Stage(0.6, 500, 1e-3)],
+    "composition_vii": [Stage(1.5, 700, 2e-3), Stage(0.15, 300, 2e-3), Stage(0.35, 500, 1e-3)],
+}
+
+
+#: lite styles: distilled from each full style, 192 px crops (the lite net works at 1/8 size)
+LITE_STEPS = 400
+LITE_CROP = 192
+
+
+def stage_folder(work: Path, name: str, index: int) -> Path:
+    return work / (name if index == 0 else f"{name}_stage{index + 1}")
 
 
 def stage(out: Path) -> str:
@@ -62,10 +79,9 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=ROOT / ".zoo-train")
     ap.add_argument("--only", nargs="*", default=None, help="train only these styles")
     ap.add_argument("--identity-steps", type=int, default=300)
-    ap.add_argument("--steps", type=int, default=700)
+    ap.add_argument("--steps", type=int, default=None, help="one stage of this many steps")
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=4)
-    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--identity-lr", type=float, default=2e-3)
     ap.add_argument("--content-weight", type=float, default=1.0)
     ap.add_argument("--tv-weight", type=float, default=0.0)
@@ -74,13 +90,13 @@ def main() -> None:
     ap.add_argument("--gpu", action="store_true", help="the paper's recipe on a CUDA device")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--install", action="store_true", help="copy finished models into the zoo")
+    ap.add_argument("--lite-steps", type=int, default=LITE_STEPS, help="0: no lite styles")
     args = ap.parse_args()
     if args.gpu:
         args.widths, args.crop, args.steps, args.identity_steps = "32,64,128", 256, 40000, 2000
     net = TransformerConfig(widths=tuple(int(w) for w in args.widths.split(",")))
     loop_kw = dict(
         batch_size=args.batch_size,
-        lr=args.lr,
         device=args.device,
         checkpoint_every=50,
         preview_every=100,
@@ -102,59 +118,64 @@ def main() -> None:
             description="identity net (warm start for styles)",
         )
 
-    for name, (file, style_size, style_weight, desc) in ZOO.items():
+    for name, (file, style_size, desc) in ZOO.items():
         if args.only and name not in args.only:
             continue
-        out = args.work / name
-        recipe = FastRecipe(
-            crop=args.crop,
-            style_size=style_size,
-            content_weight=args.content_weight,
-            style_weight=args.style_weight or style_weight,
-            tv_weight=args.tv_weight,
-            net=net,
-        )
-        if stage(out) != "done":
-            print(f"== {name}")
+        stages = STAGES[name]
+        if args.gpu:  # one long stage at the balance the CPU stages settled on
+            stages = [Stage(stages[-1].style_weight, args.steps, 1e-3)]
+        elif args.steps:
+            stages = [Stage(stages[0].style_weight, args.steps, stages[0].lr)]
+        init, out = identity, identity
+        for i, st in enumerate(stages):
+            init, out = out, stage_folder(args.work, name, i)
+            if stage(out) == "done":
+                continue
+            print(f"== {name}, stage {i + 1}/{len(stages)}")
             train_fast(
                 args.data,
                 args.styles_dir / file,
                 out,
-                recipe=recipe,
-                loop=LoopConfig(steps=args.steps, **loop_kw),
-                init=identity,
+                recipe=FastRecipe(
+                    crop=args.crop,
+                    style_size=style_size,
+                    content_weight=args.content_weight,
+                    style_weight=args.style_weight or st.style_weight,
+                    tv_weight=args.tv_weight,
+                    net=net,
+                ),
+                loop=LoopConfig(steps=st.steps, **(loop_kw | {"lr": st.lr})),
+                init=init,
                 resume=stage(out) == "resume",
                 description=desc,
             )
-        if name in REFINE:
-            weight, steps = REFINE[name]
-            first, out = out, args.work / f"{name}_refined"
-            if stage(out) != "done":
-                print(f"== {name}, refined")
-                train_fast(
-                    args.data,
-                    args.styles_dir / file,
-                    out,
-                    recipe=FastRecipe(
-                        crop=args.crop,
-                        style_size=style_size,
-                        content_weight=args.content_weight,
-                        style_weight=weight,
-                        tv_weight=args.tv_weight,
-                        net=net,
-                    ),
-                    loop=LoopConfig(steps=steps, **loop_kw),
-                    init=first,
-                    resume=stage(out) == "resume",
-                    description=desc,
-                )
         if args.install:
-            model = read_model(out)
-            dest = ZOO_DIR / name
-            shutil.rmtree(dest, ignore_errors=True)
-            write_model(dest, model.state, model.config, dtype=torch.float16)
-            shutil.copy(out / PREVIEW_FILE, dest / PREVIEW_FILE)
-            print(f"installed {dest} ({(dest / WEIGHTS_FILE).stat().st_size / 1e6:.2f} MB)")
+            install(out, name)
+        if args.lite_steps:  # the real-time version, distilled from the full net just trained
+            lite = args.work / f"{name}_lite"
+            if stage(lite) != "done":
+                print(f"== {name}, lite")
+                train_lite(
+                    args.data,
+                    out,
+                    lite,
+                    style=args.styles_dir / file,
+                    recipe=LiteRecipe(crop=LITE_CROP, style_size=style_size),
+                    loop=LoopConfig(steps=args.lite_steps, **(loop_kw | {"lr": 2e-3})),
+                    resume=stage(lite) == "resume",
+                )
+            if args.install:
+                install(lite, f"{name}_lite")
+
+
+def install(folder: Path, name: str) -> None:
+    """Copy a finished model into the package's zoo, weights in float16."""
+    model = read_model(folder)
+    dest = ZOO_DIR / name
+    shutil.rmtree(dest, ignore_errors=True)
+    write_model(dest, model.state, model.config, dtype=torch.float16)
+    shutil.copy(folder / PREVIEW_FILE, dest / PREVIEW_FILE)
+    print(f"installed {dest} ({(dest / WEIGHTS_FILE).stat().st_size / 1e6:.2f} MB)")
 
 
 if __name__ == "__main__":

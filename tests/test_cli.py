@@ -128,6 +128,12 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "no images": (["train", "fast", "--data", str(d / "corrupt_model"), "-s", str(s), "-o", str(out / "m"), "-q"], "no readable images"),
         "train style": (["train", "fast", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
         "resume nothing": (["train", "fast", "--data", str(d), "-s", str(s), "-o", str(out / "m"), "--resume", "-q"], "no checkpoint"),
+        "backend": (["stylize", str(c), "-s", "starry_night", *o, "--backend", "tensorrt"], "unknown backend 'tensorrt'"),
+        "compile backend": (["stylize", str(c), "-s", "starry_night", *o, "--backend", "onnxruntime", "--compile"], "torch backend only"),
+        "export format": (["export", "starry_night", "-o", str(out / "m.onnx"), "--format", "tflite"], "unknown format"),
+        "export model": (["export", str(d / "corrupt_model"), "-o", str(out / "m.onnx")], "corrupt or truncated"),
+        "lite teacher": (["train", "lite", "--teacher", "starry_nite", "--data", str(d), "-o", str(out / "m"), "-q"], "unknown style 'starry_nite'.*Did you mean 'starry_night'"),
+        "lite style": (["train", "lite", "--teacher", "starry_night", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
     }  # fmt: skip
 
 
@@ -135,7 +141,8 @@ CASES = [
     "missing", "directory", "zero-byte", "truncated", "text as jpg", "1x1", "huge", "optimizer",
     "layer", "colour", "method", "mask size", "mask colours", "steps", "extension", "unknown flag",
     "no gpu", "device", "init", "style name", "fast with image", "corrupt model", "strength",
-    "glob", "no images", "train style", "resume nothing", "fast size",
+    "glob", "no images", "train style", "resume nothing", "fast size", "backend", "compile backend",
+    "export format", "export model", "lite teacher", "lite style",
 ]  # fmt: skip
 
 
@@ -240,6 +247,35 @@ def test_fast_style_file_folder_and_glob(tiny_model, pair, tmp_path, small, caps
     )
     assert code == 0, err
     assert [p.name for p in (tmp_path / "globbed").iterdir()] == ["a.jpg"]
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnxruntime", "openvino"])
+def test_backends_and_export_from_the_cli(
+    backend, tiny_model, pair, tmp_path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from brushwork import runtime
+
+    if not runtime.installed(backend):
+        pytest.skip(f"{backend} extra not installed")
+    monkeypatch.setenv("BRUSHWORK_HOME", str(tmp_path / "home"))
+    c, _ = pair
+    outs = {}
+    for b in dict.fromkeys(("torch", backend)):
+        out = tmp_path / f"{b}.png"
+        code, _, err = run(
+            ["stylize", str(c), "-s", str(tiny_model), "-o", str(out), "--backend", b], capsys
+        )
+        assert code == 0 and f"({b})" in err, err
+        outs[b] = np.asarray(Image.open(out), dtype=np.int16)
+    assert np.abs(outs[backend] - outs["torch"]).max() <= 1  # the same picture, to rounding
+    if backend == "torch":
+        return
+    fmt = "onnx" if backend == "onnxruntime" else "openvino"
+    code, stdout, err = run(
+        ["export", str(tiny_model), "-o", str(tmp_path / "tiny"), "--format", fmt], capsys
+    )
+    assert code == 0, err
+    assert Path(stdout.strip()).is_file() and Path(stdout.strip()).suffix in (".onnx", ".xml")
 
 
 def test_a_bad_photo_in_a_folder_is_skipped_and_reported(

@@ -11,7 +11,7 @@ import glob
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -214,6 +214,12 @@ def stylize(
     ] = None,
     pooling: Annotated[str, typer.Option(help="max | avg pooling in VGG19.")] = "max",
     precision: Annotated[str, typer.Option(help="auto | bf16 | fp32.")] = "auto",
+    backend: Annotated[
+        str, typer.Option(help="fast: auto | torch | onnxruntime | openvino.")
+    ] = "auto",
+    compile: Annotated[
+        bool, typer.Option("--compile", help="fast: torch.compile the net (once per shape).")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     device: Annotated[str, typer.Option(help="cpu | cuda | cuda:N | auto.")] = "auto",
     save_every: Annotated[
@@ -238,6 +244,8 @@ def stylize(
             precision,
             overwrite,
             quiet,
+            backend=backend,
+            compile=compile,
         )
         return
     if len(pairs) != 1:
@@ -311,12 +319,22 @@ def _stylize_fast(
     precision: str,
     overwrite: bool,
     quiet: bool,
+    *,
+    backend: str = "auto",
+    compile: bool = False,
 ) -> None:
     from tqdm.auto import tqdm
 
     from brushwork.pipelines.feedforward import load
 
-    model = load(style, device=device, precision="fp32" if precision == "auto" else precision)
+    model = load(
+        style,
+        device=device,
+        precision=precision,
+        backend=backend,
+        compile=compile,
+    )
+    model.job_pixels = sum(imageio.pixels_of(src, size) for src, _ in pairs)
     failed: list[str] = []
     bar = tqdm(pairs, desc="stylising", unit="image", disable=quiet or len(pairs) < 2)
     for src, dst in bar:
@@ -338,7 +356,7 @@ def _stylize_fast(
         imageio.save(result.image, dst, overwrite=overwrite, protect=(src,))
         if len(pairs) == 1:
             if not quiet:
-                typer.echo(f"done in {result.seconds:.2f} s", err=True)
+                typer.echo(f"done in {result.seconds:.2f} s ({result.backend})", err=True)
             _echo_path(dst)
     if len(pairs) > 1:
         typer.echo(str(_common_root(pairs)))
@@ -453,6 +471,77 @@ def train_fast_cmd(
         overwrite=overwrite,
         progress=not quiet,
     )
+    _report_training(result, quiet)
+
+
+@train_app.command("lite")
+def train_lite_cmd(
+    teacher: Annotated[
+        str, typer.Option("--teacher", "-t", help="Bundled style or model folder to distil.")
+    ],
+    data: Annotated[Path, typer.Option(help="Folder of training photos (searched recursively).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    style: Annotated[
+        Path | None, typer.Option("--style", "-s", help="The teacher's style image (Gram term).")
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 1000,
+    batch_size: Annotated[int, typer.Option(help="Photos per step (per process).")] = 4,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 192,
+    style_size: Annotated[int, typer.Option(help="Long side of the style image.")] = 320,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 2e-3,
+    feature_weight: Annotated[float, typer.Option(help="Teacher-feature weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Style (Gram) weight.")] = 0.5,
+    pixel_weight: Annotated[float, typer.Option(help="Teacher-pixel MSE weight.")] = 1e5,
+    widths: Annotated[str, typer.Option(help="Lite net widths.")] = "16,32,64",
+    preview_every: Annotated[int, typer.Option(help="Write previews every N steps.")] = 100,
+    checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 50,
+    resume: Annotated[bool, typer.Option(help="Continue from OUTPUT/checkpoint.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Start afresh over an existing model.")] = False,
+    precision: Annotated[str, typer.Option(help="auto | bf16 | fp32.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu | cuda | cuda:N | auto.")] = "auto",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Distil a fast style into the real-time lite net."""
+    from brushwork.nets.lite import LiteConfig
+    from brushwork.training.lite import LiteRecipe, train_lite
+    from brushwork.training.loop import LoopConfig
+
+    if style is not None:
+        imageio.load(style)
+    recipe = LiteRecipe(
+        crop=crop,
+        style_size=style_size,
+        feature_weight=feature_weight,
+        style_weight=style_weight,
+        pixel_weight=pixel_weight,
+        net=LiteConfig(widths=parse_ints(widths, "--widths")),
+    )
+    loop = LoopConfig(
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        checkpoint_every=checkpoint_every,
+        preview_every=preview_every,
+        precision=precision,
+        device=device,
+    )
+    result = train_lite(
+        data,
+        teacher,
+        output,
+        style=style,
+        recipe=recipe,
+        loop=loop,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+def _report_training(result: Any, quiet: bool) -> None:
     if os.environ.get("RANK", "0") != "0":
         return  # under torchrun only the first process reports
     if not quiet:
@@ -479,6 +568,19 @@ def models_list() -> None:
             f"style weight {rec.get('style_weight', '?')}, {train.get('seconds', '?')} s"
         )
         typer.echo(f"  preview: {entry.preview}")
+
+
+@app.command("export")
+def export_cmd(
+    model: Annotated[str, typer.Argument(help="Bundled style name or model folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="onnx | openvino.")] = "onnx",
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Export a fast-style model to ONNX or OpenVINO IR (dynamic height and width)."""
+    from brushwork.pipelines.export import export_model
+
+    _echo_path(export_model(model, output, format=format, overwrite=overwrite))
 
 
 @app.command()

@@ -118,6 +118,19 @@ def load(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> Loade
     return LoadedImage(rgb=rgb, alpha=alpha, path=p)
 
 
+def pixels_of(path: str | os.PathLike[str], long_side: int | None = None) -> int:
+    """Pixel count of an image file from its header (0 if unreadable), optionally as resized to
+    ``long_side``; for planning work, not for loading."""
+    try:
+        with Image.open(path) as img:
+            size = img.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return 0
+    if long_side is not None:
+        size = size_for_long_side(size, long_side)
+    return size[0] * size[1]
+
+
 def as_rgb(img: Image.Image) -> Image.Image:
     """Any PIL image as 8-bit RGB (alpha dropped, 16-bit scaled, CMYK converted)."""
     if min(img.size) < 1:

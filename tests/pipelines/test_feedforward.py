@@ -97,7 +97,9 @@ def test_model_file_errors(model_dir: Path, tmp_path: Path) -> None:
         load(broken)
     cfg = json.loads((model_dir / CONFIG_FILE).read_text())
     (broken / CONFIG_FILE).write_text(json.dumps(cfg | {"architecture": "adain_decoder"}))
-    with pytest.raises(WeightsError, match="an adain_decoder model, not a transformer model"):
+    with pytest.raises(
+        WeightsError, match="an adain_decoder model, not a transformer or a lite model"
+    ):
         load(broken)
     from brushwork.modelfile import read_model
     from brushwork.nets.registry import load_net

@@ -51,7 +51,7 @@ class InstanceNorm(nn.Module):
         stats = None
         if self.mode == "record":
             xf = x if x.dtype == torch.float64 else x.float()
-            self.stats = (
+            self.stats = stats = (
                 xf.mean(dim=(2, 3), keepdim=True),
                 xf.var(dim=(2, 3), keepdim=True, unbiased=False),
             )
@@ -67,7 +67,7 @@ class InstanceNorm(nn.Module):
 def shared_statistics(net: nn.Module, mode: str) -> Iterator[None]:
     """Set every :class:`InstanceNorm` in ``net`` to ``mode`` for the block; ``"record"`` keeps
     the statistics for a later ``"replay"`` block, which then forgets them."""
-    norms = [m for m in net.modules() if isinstance(m, InstanceNorm)]
+    norms = norm_layers(net)
     for m in norms:
         m.mode = mode
     try:
@@ -77,3 +77,53 @@ def shared_statistics(net: nn.Module, mode: str) -> Iterator[None]:
             m.mode = "normal"
             if mode == "replay":
                 m.stats = None
+
+
+def norm_layers(net: nn.Module) -> list[InstanceNorm]:
+    """Every :class:`InstanceNorm` of ``net``, in module order."""
+    return [m for m in net.modules() if isinstance(m, InstanceNorm)]
+
+
+def statistics_width(net: nn.Module) -> int:
+    """Length of the flat statistics vector of ``net``: mean and variance of every channel of
+    every instance norm."""
+    return sum(2 * m.weight.numel() for m in norm_layers(net))
+
+
+class RecordStatistics(nn.Module):
+    """``net`` returning the statistics its instance norms saw, flattened to (B, S): per norm,
+    the C means then the C variances. With :class:`ReplayStatistics` these let an exported graph
+    normalise every tile of a large image alike."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with shared_statistics(self.net, "record"):
+            self.net(x)
+            parts = []
+            for m in norm_layers(self.net):
+                assert m.stats is not None
+                parts += [m.stats[0].flatten(1), m.stats[1].flatten(1)]
+        return torch.cat(parts, dim=1)
+
+
+class ReplayStatistics(nn.Module):
+    """``net(x)`` with the instance-norm statistics given as (B, S), as :class:`RecordStatistics`
+    returns them, instead of ``x``'s own."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
+        norms = norm_layers(self.net)
+        sizes = [n for m in norms for n in (m.weight.numel(),) * 2]
+        chunks = torch.split(stats, sizes, dim=1)
+        with shared_statistics(self.net, "replay"):
+            for i, m in enumerate(norms):
+                mean, var = chunks[2 * i], chunks[2 * i + 1]
+                m.stats = (mean[:, :, None, None], var[:, :, None, None])
+            out: torch.Tensor = self.net(x)
+        return out

@@ -10,12 +10,16 @@ from torch import nn
 
 from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import ModelFile
+from brushwork.nets.lite import LiteConfig, LiteNet
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 
 #: name -> function from the config dict to an (untrained) net.
 ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
     "transformer": lambda d: TransformerNet(TransformerConfig.from_dict(d)),
+    "lite": lambda d: LiteNet(LiteConfig.from_dict(d)),
 }
+#: the image-to-image nets a fast style can be (``bw.load`` takes any of them)
+FEEDFORWARD = ("transformer", "lite")
 
 
 def build(architecture: str, config: dict[str, Any]) -> nn.Module:
@@ -30,11 +34,16 @@ def build(architecture: str, config: dict[str, Any]) -> nn.Module:
         raise WeightsError(f"bad {architecture} config: {exc}") from None
 
 
-def load_net(model: ModelFile, *, expect: str | None = None) -> nn.Module:
-    """Build the net a model file describes and load its weights (cast to float32)."""
-    if expect is not None and model.architecture != expect:
+def load_net(model: ModelFile, *, expect: str | tuple[str, ...] | None = None) -> nn.Module:
+    """Build the net a model file describes and load its weights (cast to float32).
+
+    ``expect``: the architecture(s) the caller can use; any other is a clear error.
+    """
+    wanted = (expect,) if isinstance(expect, str) else expect
+    if wanted is not None and model.architecture not in wanted:
         raise WeightsError(
-            f"{model.path}: {_article(model.architecture or 'unknown')} model, not a {expect} model"
+            f"{model.path}: {_article(model.architecture or 'unknown')} model, "
+            f"not {' or '.join(_article(w) for w in wanted)} model"
         )
     cfg = model.config.get("config", {})
     if not isinstance(cfg, dict):

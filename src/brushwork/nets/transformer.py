@@ -151,7 +151,8 @@ class TransformerNet(nn.Module):
             raise OptionError(f"TransformerNet: expected (B, 3, H, W), got {tuple(x.shape)}")
         h, w = x.shape[-2:]
         ph, pw = (-h) % 4, (-w) % 4
-        y = F.pad(x, (0, pw, 0, ph), mode="reflect") if ph or pw else x
+        # padded unconditionally (a no-op pad when aligned) so exports keep H and W dynamic
+        y = F.pad(x, (0, pw, 0, ph), mode="reflect")
         y = y * 255.0  # the net works on 0-255 pixels, as in the paper
         y = self.decoder(self.residual(self.encoder(y)))
         out: torch.Tensor = self.to_rgb(y).float() / 255.0

@@ -6,6 +6,9 @@ each tile its own statistics and so its own tone; instead the statistics of ever
 recorded on one pass over the image scaled to at most ``STATS_PIXELS`` and replayed on each
 tile, so all tiles are normalised alike (for an image below that size they are exactly the
 statistics of an untiled pass).
+
+The net runs on a backend of :mod:`brushwork.runtime` (PyTorch, ONNX Runtime or OpenVINO);
+``backend="auto"`` picks the fastest installed one for the image size.
 """
 
 from __future__ import annotations
@@ -22,19 +25,25 @@ from tqdm.auto import tqdm
 
 from brushwork import image as imageio
 from brushwork import zoo
+from brushwork.devices import resolve_device, resolve_precision
 from brushwork.errors import OptionError
 from brushwork.modelfile import ModelFile, read_model
-from brushwork.nets.norm import shared_statistics
-from brushwork.nets.registry import load_net
+from brushwork.nets.registry import FEEDFORWARD, load_net
 from brushwork.ops.color import check_mode, recolor
 from brushwork.ops.tiling import tiled
 from brushwork.pipelines._common import (
     ImageLike,
-    autocast,
     check_memory,
     load_input,
-    resolve_device,
-    resolve_precision,
+)
+from brushwork.runtime import (
+    SMALL,
+    Engine,
+    check_backend,
+    create_engine,
+    is_exported,
+    model_digest,
+    pick,
 )
 
 #: Images above this many pixels are stylised in tiles.
@@ -54,6 +63,7 @@ class StylizeResult:
     image: Image.Image
     seconds: float
     tiles: int
+    backend: str = "torch"
 
 
 class FastStyle:
@@ -75,12 +85,56 @@ class FastStyle:
         config: dict[str, Any] | None = None,
         device: str | torch.device | None = None,
         precision: str = "fp32",
+        backend: str = "auto",
+        compile: bool = False,
     ) -> None:
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
         self.net = net.to(self.device).eval()
         self.name = name
         self.config = config or {}
+        self.backend = check_backend(backend)
+        if compile and backend not in ("auto", "torch"):
+            raise OptionError("--compile applies to the torch backend only")
+        self.compile = compile
+        #: pixels of the whole job ahead (a folder, a video), set by callers that know it, so
+        #: ``auto`` may export the net to a faster backend when that pays off
+        self.job_pixels = 0
+        self._engines: dict[str, Engine] = {}
+        self._digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """Digest of the weights and config (keys the export cache)."""
+        if self._digest is None:
+            self._digest = model_digest(self.net.state_dict(), self.config)
+        return self._digest
+
+    def engine(self, pixels: int) -> Engine:
+        """The backend engine for images of ``pixels`` pixels (created once per backend)."""
+        if self.compile:
+            name = "torch"
+        elif self.backend == "auto" and (self.device.type != "cpu" or pixels <= SMALL):
+            name = "torch"  # no need to hash the weights
+        else:
+            name = pick(
+                self.backend,
+                pixels,
+                self.device,
+                exported=is_exported(self.digest),
+                job_pixels=self.job_pixels,
+            )
+        if name not in self._engines:
+            self._engines[name] = create_engine(
+                name,
+                self.net,
+                config=self.config,
+                digest=self.digest if name != "torch" else None,
+                device=self.device,
+                precision=self.precision,
+                compile=self.compile,
+            )
+        return self._engines[name]
 
     @classmethod
     def from_pretrained(
@@ -89,12 +143,22 @@ class FastStyle:
         *,
         device: str | torch.device | None = None,
         precision: str = "fp32",
+        backend: str = "auto",
+        compile: bool = False,
     ) -> FastStyle:
         """A bundled style by name, or a model folder / ``.safetensors`` file by path."""
         path = zoo.resolve(name_or_path)
         model: ModelFile = read_model(path)
-        net = load_net(model, expect="transformer")
-        return cls(net, name=path.name, config=model.config, device=device, precision=precision)
+        net = load_net(model, expect=FEEDFORWARD)
+        return cls(
+            net,
+            name=path.name,
+            config=model.config,
+            device=device,
+            precision=precision,
+            backend=backend,
+            compile=compile,
+        )
 
     @torch.no_grad()
     def stylize_tensor(
@@ -113,14 +177,14 @@ class FastStyle:
         h, w = x.shape[-2:]
         if tile is None and h * w <= TILE_ABOVE:
             check_memory(h * w * BYTES_PER_PIXEL, f"stylising {w}x{h}", self.device)
-            return self._run(x).clamp(0, 1), 1
+            return self.engine(h * w).run(x).clamp(0, 1), 1
         tile = tile or TILE
+        engine = self.engine(tile * tile)
         scale = min(1.0, math.sqrt(STATS_PIXELS / (h * w)))
         small = x
         if scale < 1.0:
             small = imageio.resize_tensor(x, (max(16, round(h * scale)), max(16, round(w * scale))))
-        with shared_statistics(self.net, "record"):
-            self._run(small)
+        stats = engine.statistics(small)
         bar = tqdm(total=1, desc="tiles", unit="tile", disable=not progress, leave=False)
 
         def step(done: int, total: int) -> None:
@@ -128,16 +192,17 @@ class FastStyle:
             bar.update(done - bar.n)
 
         try:
-            with shared_statistics(self.net, "replay"):
-                out = tiled(self._run, x, tile=tile, overlap=overlap, align=4, progress=step)
+            out = tiled(
+                lambda t: engine.replay(t, stats),
+                x,
+                tile=tile,
+                overlap=overlap,
+                align=4,
+                progress=step,
+            )
         finally:
             bar.close()
         return out.clamp(0, 1), int(bar.total or 1)
-
-    def _run(self, x: torch.Tensor) -> torch.Tensor:
-        with autocast(self.precision, self.device):
-            out: torch.Tensor = self.net(x.to(self.device)).float().cpu()
-        return out
 
     def stylize(
         self,
@@ -180,7 +245,8 @@ class FastStyle:
         if strength < 1.0:
             y = strength * y + (1.0 - strength) * x
         out = imageio.with_alpha(imageio.to_pil(y), loaded.alpha)
-        return StylizeResult(out, time.perf_counter() - start, tiles)
+        backend = self.engine(x.shape[-2] * x.shape[-1] if tiles == 1 else TILE * TILE).name
+        return StylizeResult(out, time.perf_counter() - start, tiles, backend)
 
     def __call__(
         self,
@@ -205,6 +271,16 @@ def load(
     *,
     device: str | torch.device | None = None,
     precision: str = "fp32",
+    backend: str = "auto",
+    compile: bool = False,
 ) -> FastStyle:
-    """A bundled style by name or a model folder by path, ready to call (``bw.load``)."""
-    return FastStyle.from_pretrained(name_or_path, device=device, precision=precision)
+    """A bundled style by name or a model folder by path, ready to call (``bw.load``).
+
+    Args:
+        precision: ``"fp32"``, ``"bf16"`` or ``"auto"`` (bf16 where the hardware is fast).
+        backend: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"openvino"``.
+        compile: ``torch.compile`` the net (torch backend; costs seconds once per shape).
+    """
+    return FastStyle.from_pretrained(
+        name_or_path, device=device, precision=precision, backend=backend, compile=compile
+    )

@@ -20,6 +20,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from brushwork import image as imageio
+from brushwork.devices import autocast, resolve_device, resolve_precision
 from brushwork.encoders.vgg19 import LAYERS, check_layers, load_vgg19
 from brushwork.errors import OptionError, unknown_choice
 from brushwork.losses.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
@@ -27,11 +28,8 @@ from brushwork.ops import color
 from brushwork.ops.regions import regions_from_mask
 from brushwork.pipelines._common import (
     ImageLike,
-    autocast,
     check_memory,
     load_input,
-    resolve_device,
-    resolve_precision,
     seeded,
 )
 

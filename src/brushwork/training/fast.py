@@ -100,6 +100,7 @@ class FastStyleRecipe:
         dtype: torch.dtype = torch.float32,
     ) -> None:
         self.recipe = recipe
+        self.architecture = "transformer"
         self.net: nn.Module = TransformerNet(recipe.net)
         if init is not None:
             self.net.load_state_dict(init.state_dict())
@@ -144,7 +145,7 @@ class FastStyleRecipe:
         self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
     ) -> None:
         config = {
-            "architecture": "transformer",
+            "architecture": self.architecture,
             "config": self.recipe.net.to_dict() | {"widths": list(self.recipe.net.widths)},
             "method": "fast",
             **self.describe,

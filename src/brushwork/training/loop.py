@@ -22,9 +22,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from brushwork import image as imageio
+from brushwork.devices import autocast, resolve_device, resolve_precision
 from brushwork.errors import OptionError, OutputExistsError
 from brushwork.modelfile import WEIGHTS_FILE
-from brushwork.pipelines._common import autocast, resolve_device, resolve_precision
 from brushwork.training.checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
 from brushwork.training.data import PhotoFolder
 

@@ -1,0 +1,49 @@
+"""What the benchmarks share: the data folder, held-out photos, and the judge of a bundled
+style (the VGG19 losses of its training recipe: content and Gram style at its layers/weights)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from brushwork import image as imageio
+from brushwork import zoo
+from brushwork.encoders.vgg19 import load_vgg19
+from brushwork.losses.perceptual import PerceptualLoss
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("BRUSHWORK_DATA", ROOT.parent / "shared" / "data"))
+
+
+def recipe_of(name: str) -> dict:  # type: ignore[type-arg]
+    """The training recipe of bundled style ``name`` (``X_lite``: that of its teacher ``X``)."""
+    entry = next(e for e in zoo.entries() if e.name == name)
+    if entry.config["architecture"] == "lite":
+        return recipe_of(name.removesuffix("_lite"))
+    return entry.config["recipe"]["recipe"]  # type: ignore[no-any-return]
+
+
+def judge(name: str) -> tuple[PerceptualLoss, dict[str, float], torch.Tensor]:
+    """(loss, its weights, style tensor) of the recipe bundled style ``name`` was trained with."""
+    entry = next(e for e in zoo.entries() if e.name == name)
+    rec = recipe_of(name)
+    style = imageio.load(DATA / "style" / entry.config["style"]["file"]).rgb
+    style = imageio.resize(style, imageio.size_for_long_side(style.size, rec["style_size"]))
+    weights = {k: rec[k] for k in ("content_weight", "style_weight", "tv_weight")}
+    loss = PerceptualLoss(
+        load_vgg19(max_layer="relu4_3"),
+        content_layers=rec["content_layers"],
+        style_layers=rec["style_layers"],
+        **weights,
+    )
+    s = imageio.to_tensor(style)
+    loss.set_style([s])
+    return loss, weights, s
+
+
+def held_photo(photo: str, size: int):  # type: ignore[no-untyped-def]
+    """A photo from ../shared/data/content (never trained on) at long side ``size``."""
+    img = imageio.load(DATA / "content" / f"{photo}.jpg").rgb
+    return imageio.resize(img, imageio.size_for_long_side(img.size, size))

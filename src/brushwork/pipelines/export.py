@@ -1,0 +1,58 @@
+"""Export a trained feed-forward model for deployment: ONNX (any runtime) or OpenVINO IR, with
+dynamic batch, height and width, and the model's config.json in the file's metadata."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from brushwork import zoo
+from brushwork.errors import OutputExistsError, unknown_choice
+from brushwork.modelfile import read_model
+from brushwork.nets.registry import FEEDFORWARD, load_net
+from brushwork.runtime import model_digest
+from brushwork.runtime.export import FORMATS, export_onnx, export_openvino
+
+SUFFIX = {"onnx": ".onnx", "openvino": ".xml"}
+
+
+def export_model(
+    name_or_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    format: str = "onnx",
+    overwrite: bool = False,
+) -> Path:
+    """Write a bundled style or model folder as ``format``; returns the file written (for
+    OpenVINO the ``.xml``, with its ``.bin`` beside it).
+
+    Example:
+        ``export_model("starry_night", "starry_night.onnx")``; then in onnxruntime:
+        ``session.run(None, {"image": x})`` with x float32 (B, 3, H, W) in [0, 1].
+    """
+    if format not in FORMATS:
+        raise unknown_choice("format", format, FORMATS)
+    out = Path(output)
+    if out.suffix != SUFFIX[format]:
+        out = out.with_name(out.name + SUFFIX[format])
+    existing = [p for p in (out, out.with_suffix(".bin")) if p.exists()]
+    if format == "onnx":
+        existing = [p for p in existing if p == out]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{existing[0]} exists; pass --overwrite to replace it")
+    model = read_model(zoo.resolve(name_or_path))
+    net = load_net(model, expect=FEEDFORWARD).float()
+    digest = model_digest(model.state, model.config)
+    if format == "onnx":
+        return export_onnx(net, out, config=model.config, digest=digest)
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path = export_onnx(net, Path(tmp) / "plain.onnx", config=model.config, digest=digest)
+        meta = {"brushwork.config": _json(model.config), "brushwork.digest": digest}
+        return export_openvino(onnx_path, out, meta=meta)
+
+
+def _json(config: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(config)

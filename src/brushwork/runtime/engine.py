@@ -1,0 +1,36 @@
+"""What every inference backend provides: the net on a batch, and the two halves of tiled
+inference (record the instance-norm statistics on a small pass, replay them on each tile)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import torch
+
+
+class Engine(ABC):
+    """A transform net ready to run on one backend.
+
+    Every method takes and returns float32 CPU tensors (B, 3, H, W) in [0, 1] (the output is
+    not clamped); statistics are (B, S) as :class:`brushwork.nets.norm.RecordStatistics` gives.
+    """
+
+    #: the backend's name, as ``--backend`` spells it
+    name: str = ""
+
+    def __init__(self) -> None:
+        #: what the backend did once: export, compile or load seconds, cache hits
+        self.info: dict[str, Any] = {}
+
+    @abstractmethod
+    def run(self, x: torch.Tensor) -> torch.Tensor:
+        """The net's output for ``x``."""
+
+    @abstractmethod
+    def statistics(self, x: torch.Tensor) -> torch.Tensor:
+        """The flat instance-norm statistics of a pass over ``x``."""
+
+    @abstractmethod
+    def replay(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
+        """The net's output for ``x``, normalised with ``stats`` instead of its own."""

@@ -1,0 +1,46 @@
+"""Distilling a bundled fast style into a lite net, with the real VGG19 on real photos."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from brushwork.modelfile import read_model
+from brushwork.nets.lite import LiteConfig
+from brushwork.nets.registry import load_net
+from brushwork.pipelines.feedforward import load
+from brushwork.training.lite import LiteRecipe, train_lite
+from brushwork.training.loop import LoopConfig
+
+
+def test_distillation_lowers_the_loss_and_writes_a_lite_model(tmp_path: Path, data: Path) -> None:
+    out = tmp_path / "lite"
+    recipe = LiteRecipe(
+        crop=64, style_size=96, net=LiteConfig(widths=(8, 16, 16), residual_blocks=1)
+    )
+    loop = LoopConfig(steps=30, batch_size=2, lr=1e-2, checkpoint_every=0, preview_every=15,
+                      log_every=1, precision="fp32", device="cpu")  # fmt: skip
+    train_lite(data / "content", "the_scream", out, style=data / "style" / "the_scream.jpg",
+               recipe=recipe, loop=loop, progress=False)  # fmt: skip
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    first = sum(e["total"] for e in log[:5]) / 5
+    last = sum(e["total"] for e in log[-5:]) / 5
+    assert last < 0.7 * first  # the student moves towards the teacher's pictures
+    model = read_model(out)
+    assert model.config["architecture"] == "lite"
+    assert model.config["style"]["name"] == "the_scream"
+    assert model.config["recipe"]["teacher"]["name"] == "the_scream"
+    assert (out / "previews" / "step_000015.jpg").is_file()
+    net = load_net(model)
+    assert net(torch.rand(1, 3, 37, 50)).shape == (1, 3, 37, 50)
+    styled = load(out)(_photo(data))  # bw.load takes lite models like any fast style
+    assert styled.size == (64, 48)
+
+
+def _photo(data: Path):  # type: ignore[no-untyped-def]
+    from brushwork import image as imageio
+
+    img = imageio.load(data / "content" / "tubingen.jpg").rgb
+    return imageio.resize(img, (64, 48))
