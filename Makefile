@@ -41,6 +41,8 @@ gallery: setup
 bench: setup
 	$(PY) benchmarks/bench_optimize.py
 	$(PY) benchmarks/bench_fast.py
+	$(PY) benchmarks/bench_inference.py --sizes 256 512 720p 1080p
+	$(PY) benchmarks/bench_inference.py --sizes 4k --repeats 0 --backends torch openvino --skip-quality
 
 # retrain the bundled fast styles (frugal CPU recipe; resumable: run again after an interruption)
 zoo: setup

@@ -29,6 +29,19 @@ app = typer.Typer(
 METHODS = ("auto", "fast", "optimize")
 
 
+# options shared by several commands
+PrecisionOpt = Annotated[str, typer.Option(help="auto | bf16 | fp32.")]
+SeedOpt = Annotated[int, typer.Option(help="Random seed.")]
+DeviceOpt = Annotated[str, typer.Option(help="cpu | cuda | cuda:N | auto.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+DataOpt = Annotated[Path, typer.Option(help="Folder of training photos (searched recursively).")]
+BatchOpt = Annotated[int, typer.Option(help="Photos per step (per process).")]
+PreviewOpt = Annotated[int, typer.Option(help="Write previews every N steps.")]
+CheckpointOpt = Annotated[int, typer.Option(help="Checkpoint every N steps.")]
+ResumeOpt = Annotated[bool, typer.Option(help="Continue from OUTPUT/checkpoint.")]
+RestartOpt = Annotated[bool, typer.Option(help="Start afresh over an existing model.")]
+
+
 def parse_floats(text: str, what: str) -> tuple[float, ...]:
     """``"0.7,0.3"`` -> (0.7, 0.3) with a clear error."""
     try:
@@ -213,20 +226,20 @@ def stylize(
         str | None, typer.Option(help="Region colours in style order, e.g. '#000000,#ffffff'.")
     ] = None,
     pooling: Annotated[str, typer.Option(help="max | avg pooling in VGG19.")] = "max",
-    precision: Annotated[str, typer.Option(help="auto | bf16 | fp32.")] = "auto",
+    precision: PrecisionOpt = "auto",
     backend: Annotated[
         str, typer.Option(help="fast: auto | torch | onnxruntime | openvino.")
     ] = "auto",
     compile: Annotated[
         bool, typer.Option("--compile", help="fast: torch.compile the net (once per shape).")
     ] = False,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu | cuda | cuda:N | auto.")] = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
     save_every: Annotated[
         int, typer.Option(help="Save an intermediate image every N steps into OUTPUT_STEM.steps/.")
     ] = 0,
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Stylise photos with a bundled style, a trained model, or style images."""
     method = pick_method(method, style)
@@ -403,11 +416,11 @@ app.add_typer(models_app, name="models")
 
 @train_app.command("fast")
 def train_fast_cmd(
-    data: Annotated[Path, typer.Option(help="Folder of training photos (searched recursively).")],
+    data: DataOpt,
     style: Annotated[Path, typer.Option("--style", "-s", help="The style image.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
     steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 2000,
-    batch_size: Annotated[int, typer.Option(help="Photos per step (per process).")] = 4,
+    batch_size: BatchOpt = 4,
     crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 256,
     style_size: Annotated[
         int, typer.Option(help="Long side of the style image (the style scale).")
@@ -425,14 +438,14 @@ def train_fast_cmd(
     init: Annotated[
         Path | None, typer.Option(help="Model folder to warm-start from (same widths).")
     ] = None,
-    preview_every: Annotated[int, typer.Option(help="Write previews every N steps.")] = 200,
-    checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 100,
-    resume: Annotated[bool, typer.Option(help="Continue from OUTPUT/checkpoint.")] = False,
-    overwrite: Annotated[bool, typer.Option(help="Start afresh over an existing model.")] = False,
-    precision: Annotated[str, typer.Option(help="auto | bf16 | fp32.")] = "auto",
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu | cuda | cuda:N | auto.")] = "auto",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    preview_every: PreviewOpt = 200,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Train a fast feed-forward style (Johnson et al., 2016) on a folder of photos."""
     from brushwork.nets.transformer import TransformerConfig
@@ -479,13 +492,13 @@ def train_lite_cmd(
     teacher: Annotated[
         str, typer.Option("--teacher", "-t", help="Bundled style or model folder to distil.")
     ],
-    data: Annotated[Path, typer.Option(help="Folder of training photos (searched recursively).")],
+    data: DataOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
     style: Annotated[
         Path | None, typer.Option("--style", "-s", help="The teacher's style image (Gram term).")
     ] = None,
     steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 1000,
-    batch_size: Annotated[int, typer.Option(help="Photos per step (per process).")] = 4,
+    batch_size: BatchOpt = 4,
     crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 192,
     style_size: Annotated[int, typer.Option(help="Long side of the style image.")] = 320,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 2e-3,
@@ -493,14 +506,14 @@ def train_lite_cmd(
     style_weight: Annotated[float, typer.Option(help="Style (Gram) weight.")] = 0.5,
     pixel_weight: Annotated[float, typer.Option(help="Teacher-pixel MSE weight.")] = 1e5,
     widths: Annotated[str, typer.Option(help="Lite net widths.")] = "16,32,64",
-    preview_every: Annotated[int, typer.Option(help="Write previews every N steps.")] = 100,
-    checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 50,
-    resume: Annotated[bool, typer.Option(help="Continue from OUTPUT/checkpoint.")] = False,
-    overwrite: Annotated[bool, typer.Option(help="Start afresh over an existing model.")] = False,
-    precision: Annotated[str, typer.Option(help="auto | bf16 | fp32.")] = "auto",
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu | cuda | cuda:N | auto.")] = "auto",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    preview_every: PreviewOpt = 100,
+    checkpoint_every: CheckpointOpt = 50,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Distil a fast style into the real-time lite net."""
     from brushwork.nets.lite import LiteConfig

@@ -23,7 +23,7 @@ from torch import nn
 
 from brushwork.errors import OptionError
 from brushwork.nets.norm import InstanceNorm
-from brushwork.nets.transformer import ConvBlock, ConvLayer
+from brushwork.nets.transformer import ConvBlock, ConvLayer, run_padded
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,4 @@ class LiteNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 3:
             raise OptionError(f"LiteNet: expected (B, 3, H, W), got {tuple(x.shape)}")
-        h, w = x.shape[-2:]
-        ph, pw = (-h) % 8, (-w) % 8
-        y = F.pad(x, (0, pw, 0, ph), mode="reflect")  # unconditional: exports stay dynamic
-        y = self.decoder(self.residual(self.encoder(y * 255.0)))
-        out: torch.Tensor = self.to_rgb(y).float() / 255.0
-        return out[..., :h, :w]
+        return run_padded(lambda y: self.to_rgb(self.decoder(self.residual(self.encoder(y)))), x, 8)

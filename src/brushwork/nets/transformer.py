@@ -9,6 +9,7 @@ fractionally strided convolution with ``upsample="transpose"``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -58,6 +59,20 @@ class TransformerConfig:
             residual_blocks=int(d.get("residual_blocks", 5)),
             upsample=str(d.get("upsample", "nearest")),
         )
+
+
+def run_padded(
+    body: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, multiple: int
+) -> torch.Tensor:
+    """``body`` on ``x`` reflection-padded to a multiple of ``multiple`` and scaled to 0-255 (the
+    nets work on 0-255 pixels, as in the paper), the result back in [0, 1] and cropped.
+
+    Padded unconditionally (a no-op pad when aligned) so that exports keep H and W dynamic.
+    """
+    h, w = x.shape[-2:]
+    y = F.pad(x, (0, (-w) % multiple, 0, (-h) % multiple), mode="reflect")
+    out: torch.Tensor = body(y * 255.0).float() / 255.0
+    return out[..., :h, :w]
 
 
 class ConvLayer(nn.Sequential):
@@ -149,11 +164,4 @@ class TransformerNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 3:
             raise OptionError(f"TransformerNet: expected (B, 3, H, W), got {tuple(x.shape)}")
-        h, w = x.shape[-2:]
-        ph, pw = (-h) % 4, (-w) % 4
-        # padded unconditionally (a no-op pad when aligned) so exports keep H and W dynamic
-        y = F.pad(x, (0, pw, 0, ph), mode="reflect")
-        y = y * 255.0  # the net works on 0-255 pixels, as in the paper
-        y = self.decoder(self.residual(self.encoder(y)))
-        out: torch.Tensor = self.to_rgb(y).float() / 255.0
-        return out[..., :h, :w]
+        return run_padded(lambda y: self.to_rgb(self.decoder(self.residual(self.encoder(y)))), x, 4)

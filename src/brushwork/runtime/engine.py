@@ -34,3 +34,20 @@ class Engine(ABC):
     @abstractmethod
     def replay(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         """The net's output for ``x``, normalised with ``stats`` instead of its own."""
+
+
+class GraphEngine(Engine):
+    """An engine running exported graphs by name (``plain``, ``statistics``, ``replay``)."""
+
+    @abstractmethod
+    def _call(self, graph: str, **inputs: torch.Tensor) -> torch.Tensor:
+        """Run graph ``graph`` on named float32 inputs; its one output as a CPU tensor."""
+
+    def run(self, x: torch.Tensor) -> torch.Tensor:
+        return self._call("plain", image=x)
+
+    def statistics(self, x: torch.Tensor) -> torch.Tensor:
+        return self._call("statistics", image=x)
+
+    def replay(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
+        return self._call("replay", image=x, stats=stats)

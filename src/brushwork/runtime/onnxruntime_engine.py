@@ -11,11 +11,11 @@ import numpy as np
 import torch
 
 from brushwork.errors import WeightsError
-from brushwork.runtime.engine import Engine
+from brushwork.runtime.engine import GraphEngine
 from brushwork.runtime.export import missing_extra
 
 
-class OnnxRuntimeEngine(Engine):
+class OnnxRuntimeEngine(GraphEngine):
     """Runs the graphs that ``graphs(name)`` returns paths for (exported on first use)."""
 
     name = "onnxruntime"
@@ -50,12 +50,3 @@ class OnnxRuntimeEngine(Engine):
         feed = {k: np.ascontiguousarray(v.float().cpu().numpy()) for k, v in inputs.items()}
         (out,) = self._session(graph).run(None, feed)
         return torch.from_numpy(out)
-
-    def run(self, x: torch.Tensor) -> torch.Tensor:
-        return self._call("plain", image=x)
-
-    def statistics(self, x: torch.Tensor) -> torch.Tensor:
-        return self._call("statistics", image=x)
-
-    def replay(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
-        return self._call("replay", image=x, stats=stats)

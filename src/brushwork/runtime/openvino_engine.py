@@ -13,14 +13,14 @@ from typing import Any
 import torch
 
 from brushwork.errors import WeightsError
-from brushwork.runtime.engine import Engine
+from brushwork.runtime.engine import GraphEngine
 from brushwork.runtime.export import missing_extra
 
 #: compiled shapes kept in memory per graph
 KEEP = 4
 
 
-class OpenVinoEngine(Engine):
+class OpenVinoEngine(GraphEngine):
     """Runs the graphs that ``graph_path(name)`` returns ONNX paths for."""
 
     name = "openvino"
@@ -73,12 +73,3 @@ class OpenVinoEngine(Engine):
         compiled = self._compile(graph, feed)
         result = compiled({k: v.numpy() for k, v in feed.items()})
         return torch.from_numpy(result[compiled.output(0)].copy())
-
-    def run(self, x: torch.Tensor) -> torch.Tensor:
-        return self._call("plain", image=x)
-
-    def statistics(self, x: torch.Tensor) -> torch.Tensor:
-        return self._call("statistics", image=x)
-
-    def replay(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
-        return self._call("replay", image=x, stats=stats)

@@ -1,5 +1,5 @@
-"""The PyTorch backend: inference mode, channels-last, bfloat16 autocast where the hardware runs
-it fast, and optionally ``torch.compile`` (its cost paid once per input shape and reported;
+"""The PyTorch backend: inference mode, bfloat16 autocast where the hardware runs it fast, and
+optionally ``torch.compile`` (its cost paid once per input shape and reported;
 Inductor's on-disk cache spares later processes most of it)."""
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ class TorchEngine(Engine):
         super().__init__()
         self.device = device
         self.precision = precision
+        # NCHW: channels-last was measured slower here for these nets (reflection padding and
+        # instance norm have no fast NHWC kernels on the CPU), see bench_inference.py
         self.net = net.to(device).eval()
-        if device.type == "cpu":  # oneDNN's blocked kernels prefer NHWC
-            self.net = self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self._record = RecordStatistics(self.net)
         self._replay = ReplayStatistics(self.net)
         self._run = self.net
@@ -45,8 +45,6 @@ class TorchEngine(Engine):
     def _call(self, fn: nn.Module, *args: torch.Tensor) -> torch.Tensor:
         args = tuple(a.to(self.device) for a in args)
         x = args[0]
-        if self.device.type == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)
         shape = tuple(x.shape)
         first = self.compiled and fn is self._run and shape not in self._seen
         t = time.perf_counter()

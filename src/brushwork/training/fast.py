@@ -65,10 +65,7 @@ class FastRecipe:
     def __post_init__(self) -> None:
         check_layers(self.content_layers)
         check_layers(self.style_layers)
-        for name in ("content_weight", "style_weight", "tv_weight", "pixel_weight"):
-            v = getattr(self, name)
-            if not v >= 0:
-                raise OptionError(f"{name} must be >= 0, got {v}")
+        check_weights(self, ("content_weight", "style_weight", "tv_weight", "pixel_weight"))
         if self.style_size < imageio.MIN_SIDE:
             raise OptionError(f"style size must be at least {imageio.MIN_SIDE} px")
 
@@ -79,6 +76,14 @@ class FastRecipe:
         d["net"] = self.net.to_dict()
         d["net"]["widths"] = list(self.net.widths)
         return d
+
+
+def check_weights(recipe: object, names: tuple[str, ...]) -> None:
+    """A clear error for any loss weight of ``recipe`` that is negative or NaN."""
+    for name in names:
+        v = getattr(recipe, name)
+        if not v >= 0:
+            raise OptionError(f"{name} must be >= 0, got {v}")
 
 
 def file_digest(path: Path) -> str:

@@ -2,9 +2,10 @@
 (knowledge distillation, Hinton et al., 2015, with perceptual targets as in Johnson et al.).
 
 The student sees the teacher's output for each photo and matches it in pixels and in VGG
-features (relu2_2, relu3_3), plus the Gram statistics of the style image on the layers that
-pass already computes (relu1_2..relu3_3). No relu4 pass and no long style search: a lite style
-trains in minutes on a CPU once its teacher exists.
+features (relu2_2, relu3_3); optionally also the Gram statistics of the style image on the layers
+that pass already computes. No relu4 pass and no style search: warm-started from a lite identity
+net (``teacher=None``: the photo itself is the target), a lite style trains in minutes on a CPU
+once its teacher exists.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from brushwork.modelfile import read_model
 from brushwork.nets.lite import LiteConfig, LiteNet
 from brushwork.nets.registry import load_net
 from brushwork.training.data import PhotoFolder
-from brushwork.training.fast import FastStyleRecipe, _deepest, file_digest
+from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
 
 
@@ -40,7 +41,8 @@ class LiteRecipe:
         crop: side of the square training crops.
         style_size: long side of the style image for the Gram targets.
         feature_layers: VGG layers where the student matches the teacher's output features.
-        style_layers: layers of the Gram loss (weight 0 or no style image: pure distillation).
+        style_layers: layers of an optional Gram loss (needs the style image; the default weight
+            0 is pure distillation: the teacher's pictures already carry the style).
         feature_weight, style_weight, pixel_weight: loss weights (pixel: MSE in [0, 1]).
         net: the student's config.
     """
@@ -54,16 +56,14 @@ class LiteRecipe:
         default_factory=lambda: {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0}
     )
     feature_weight: float = 1.0
-    style_weight: float = 0.5
-    pixel_weight: float = 1e5
+    style_weight: float = 0.0
+    pixel_weight: float = 1e6
     net: LiteConfig = field(default_factory=LiteConfig)
 
     def __post_init__(self) -> None:
         check_layers(self.feature_layers)
         check_layers(self.style_layers)
-        for name in ("feature_weight", "style_weight", "pixel_weight"):
-            if not getattr(self, name) >= 0:
-                raise OptionError(f"{name} must be >= 0, got {getattr(self, name)}")
+        check_weights(self, ("feature_weight", "style_weight", "pixel_weight"))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -79,9 +79,10 @@ class LiteStyleRecipe(FastStyleRecipe):
     def __init__(
         self,
         recipe: LiteRecipe,
-        teacher: nn.Module,
+        teacher: nn.Module | None,
         style: Any,
         *,
+        init: nn.Module | None = None,
         describe: dict[str, Any],
         folder: Path,
         dtype: torch.dtype = torch.float32,
@@ -89,8 +90,12 @@ class LiteStyleRecipe(FastStyleRecipe):
         self.recipe = recipe  # type: ignore[assignment]
         self.architecture = "lite"
         self.net = LiteNet(recipe.net)
-        self.teacher = teacher.eval()
-        for p in self.teacher.parameters():
+        if init is not None:
+            self.net.load_state_dict(init.state_dict())
+            for p in self.net.parameters():
+                p.requires_grad_(True)
+        self.teacher = teacher.eval() if teacher is not None else None
+        for p in self.teacher.parameters() if self.teacher is not None else []:
             p.requires_grad_(False)
         use_style = style is not None and recipe.style_weight > 0
         layers = [*recipe.feature_layers, *(recipe.style_layers if use_style else {})]
@@ -108,11 +113,12 @@ class LiteStyleRecipe(FastStyleRecipe):
 
     def to(self, device: torch.device) -> None:
         super().to(device)
-        self.teacher.to(device)
+        if self.teacher is not None:
+            self.teacher.to(device)
 
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         with torch.no_grad():
-            target = self.teacher(batch).clamp(0, 1)
+            target = batch if self.teacher is None else self.teacher(batch).clamp(0, 1)
             self.loss.set_content(target)
         y = net(batch)
         parts: dict[str, torch.Tensor] = self.loss(y)
@@ -123,10 +129,11 @@ class LiteStyleRecipe(FastStyleRecipe):
 
 def train_lite(
     data: str | os.PathLike[str],
-    teacher: str | os.PathLike[str],
+    teacher: str | os.PathLike[str] | None,
     output: str | os.PathLike[str],
     *,
     style: str | os.PathLike[str] | None = None,
+    init: str | os.PathLike[str] | None = None,
     recipe: LiteRecipe | None = None,
     loop: LoopConfig | None = None,
     resume: bool = False,
@@ -137,24 +144,34 @@ def train_lite(
     """Distil the fast style ``teacher`` (bundled name or model folder) into a lite net.
 
     Args:
-        style: the teacher's style image, for the Gram term (``None``: pure distillation).
+        teacher: the full style; ``None`` trains a lite identity net (target: the photo) to
+            warm-start lite styles from.
+        style: the teacher's style image, for the optional Gram term.
+        init: a lite model folder to warm-start from (same net config).
     """
     recipe = recipe or LiteRecipe()
     loop = loop or LoopConfig()
-    teacher_path = zoo.resolve(teacher)
-    teacher_model = read_model(teacher_path)
-    teacher_net = load_net(teacher_model, expect="transformer")
+    teacher_net = None
+    describe: dict[str, Any] = {"description": "lite identity net (warm start for lite styles)"}
+    record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}
+    if teacher is not None:
+        teacher_path = zoo.resolve(teacher)
+        teacher_model = read_model(teacher_path)
+        teacher_net = load_net(teacher_model, expect="transformer")
+        cfg = teacher_model.config
+        describe["description"] = f"{cfg.get('description', teacher_path.name)}, lite"
+        if "style" in cfg:
+            describe["style"] = cfg["style"]
+        record["teacher"] = {"name": teacher_path.name, "path": str(teacher_path)}
+    init_net = None
+    if init is not None:
+        init_net = load_net(read_model(init), expect="lite")
+        if getattr(init_net, "config", None) != recipe.net:
+            raise OptionError(
+                f"{init}: its net config differs from this recipe's; cannot warm start"
+            )
+        record["init"] = str(init)
     photos = PhotoFolder(data, crop=recipe.crop)
-    cfg = teacher_model.config
-    desc = str(cfg.get("description", teacher_path.name))
-    describe: dict[str, Any] = {"description": f"{desc}, lite"}
-    if "style" in cfg:
-        describe["style"] = cfg["style"]
-    record: dict[str, Any] = {
-        "recipe": recipe.to_dict(),
-        "data": str(Path(data)),
-        "teacher": {"name": teacher_path.name, "path": str(teacher_path)},
-    }
     style_img = None
     if style is not None:
         style_img = imageio.load(Path(style)).rgb
@@ -170,7 +187,13 @@ def train_lite(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(loop.seed)
         lsr = LiteStyleRecipe(
-            recipe, teacher_net, style_img, describe=describe, folder=Path(output), dtype=dtype
+            recipe,
+            teacher_net,
+            style_img,
+            init=init_net,
+            describe=describe,
+            folder=Path(output),
+            dtype=dtype,
         )
     return fit(
         lsr,
