@@ -3,6 +3,7 @@ dynamic batch, height and width, and the model's config.json in the file's metad
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from brushwork.errors import OutputExistsError, unknown_choice
 from brushwork.modelfile import read_model
 from brushwork.nets.registry import FEEDFORWARD, load_net
 from brushwork.runtime import model_digest
-from brushwork.runtime.export import FORMATS, export_onnx, export_openvino
+from brushwork.runtime.export import CONFIG_KEY, DIGEST_KEY, FORMATS, export_onnx, export_openvino
 
 SUFFIX = {"onnx": ".onnx", "openvino": ".xml"}
 
@@ -48,11 +49,5 @@ def export_model(
         return export_onnx(net, out, config=model.config, digest=digest)
     with tempfile.TemporaryDirectory() as tmp:
         onnx_path = export_onnx(net, Path(tmp) / "plain.onnx", config=model.config, digest=digest)
-        meta = {"brushwork.config": _json(model.config), "brushwork.digest": digest}
+        meta = {CONFIG_KEY: json.dumps(model.config), DIGEST_KEY: digest}
         return export_openvino(onnx_path, out, meta=meta)
-
-
-def _json(config: dict[str, object]) -> str:
-    import json
-
-    return json.dumps(config)

@@ -37,7 +37,6 @@ from brushwork.pipelines._common import (
     load_input,
 )
 from brushwork.runtime import (
-    SMALL,
     Engine,
     check_backend,
     create_engine,
@@ -93,9 +92,7 @@ class FastStyle:
         self.net = net.to(self.device).eval()
         self.name = name
         self.config = config or {}
-        self.backend = check_backend(backend)
-        if compile and backend not in ("auto", "torch"):
-            raise OptionError("--compile applies to the torch backend only")
+        self.backend = check_backend(backend, compile=compile)
         self.compile = compile
         #: pixels of the whole job ahead (a folder, a video), set by callers that know it, so
         #: ``auto`` may export the net to a faster backend when that pays off
@@ -112,18 +109,14 @@ class FastStyle:
 
     def engine(self, pixels: int) -> Engine:
         """The backend engine for images of ``pixels`` pixels (created once per backend)."""
-        if self.compile:
-            name = "torch"
-        elif self.backend == "auto" and (self.device.type != "cpu" or pixels <= SMALL):
-            name = "torch"  # no need to hash the weights
-        else:
-            name = pick(
-                self.backend,
-                pixels,
-                self.device,
-                exported=is_exported(self.digest),
-                job_pixels=self.job_pixels,
-            )
+        name = pick(
+            self.backend,
+            pixels,
+            self.device,
+            exported=lambda: is_exported(self.digest),  # hashes the weights only when asked
+            job_pixels=self.job_pixels,
+            compile=self.compile,
+        )
         if name not in self._engines:
             self._engines[name] = create_engine(
                 name,

@@ -49,10 +49,12 @@ def installed(backend: str) -> bool:
     return all(importlib.util.find_spec(p) is not None for p in packages)
 
 
-def check_backend(backend: str) -> str:
-    """``backend`` if known and installed; a one-line error naming the extra otherwise."""
+def check_backend(backend: str, *, compile: bool = False) -> str:
+    """``backend`` if known, installed and compatible with ``compile``; else a one-line error."""
     if backend not in BACKENDS:
         raise unknown_choice("backend", backend, BACKENDS)
+    if compile and backend not in ("auto", "torch"):
+        raise OptionError("--compile applies to the torch backend only")
     if backend in NEEDS and not installed(backend):
         package, extra = NEEDS[backend]
         raise missing_extra(package, extra)
@@ -64,20 +66,24 @@ def pick(
     pixels: int,
     device: torch.device,
     *,
-    exported: bool = False,
+    exported: bool | Callable[[], bool] = False,
     job_pixels: int = 0,
+    compile: bool = False,
 ) -> str:
     """The concrete backend that ``backend`` means for images of ``pixels`` pixels.
 
     ``auto`` on a CPU takes the fastest installed backend when the net's ONNX export is cached
-    (``exported``) or the whole job (``job_pixels``) is big enough to pay for exporting it.
+    (``exported``, a bool or a function asked only when it matters) or the whole job
+    (``job_pixels``) is big enough to pay for exporting it; ``compile`` means torch.
     """
-    check_backend(backend)
+    check_backend(backend, compile=compile)
     if backend != "auto":
         return backend
-    if device.type != "cpu" or pixels <= SMALL:
+    if compile or device.type != "cpu" or pixels <= SMALL:
         return "torch"
-    if not exported and max(pixels, job_pixels) < EXPORT_WORTH:
+    if max(pixels, job_pixels) < EXPORT_WORTH and not (
+        exported() if callable(exported) else exported
+    ):
         return "torch"
     return next(b for b in AUTO_ORDER if installed(b))
 
@@ -123,9 +129,7 @@ def create_engine(
         precision: ``"fp32"`` or ``"bf16"`` (already resolved for the device).
         compile: ``torch.compile`` the net (torch backend only).
     """
-    check_backend(backend)
-    if compile and backend != "torch":
-        raise OptionError("--compile applies to the torch backend only")
+    check_backend(backend, compile=compile)
     if backend == "torch":
         from brushwork.runtime.torch_engine import TorchEngine
 
