@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-slow lint gallery bench zoo clean
+.PHONY: setup demo test test-slow lint gallery bench zoo paintings clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,15 @@ bench: setup
 	$(PY) benchmarks/bench_fast.py
 	$(PY) benchmarks/bench_inference.py --sizes 256 512 720p 1080p
 	$(PY) benchmarks/bench_inference.py --sizes 4k --repeats 0 --backends torch openvino --skip-quality
+	$(PY) benchmarks/bench_multistyle.py
 
 # retrain the bundled fast styles (frugal CPU recipe; resumable: run again after an interruption)
 zoo: setup
 	$(PY) scripts/train_zoo.py --install
+
+# retrain the bundled multi-style model (after `make zoo`, whose identity net it starts from)
+paintings: setup
+	$(PY) scripts/train_paintings.py --install
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache .bench

@@ -28,8 +28,12 @@ def recipe_of(name: str) -> dict:  # type: ignore[type-arg]
 def judge(name: str) -> tuple[PerceptualLoss, dict[str, float], torch.Tensor]:
     """(loss, its weights, style tensor) of the recipe bundled style ``name`` was trained with."""
     entry = next(e for e in zoo.entries() if e.name == name)
-    rec = recipe_of(name)
-    style = imageio.load(DATA / "style" / entry.config["style"]["file"]).rgb
+    return judge_for(recipe_of(name), entry.config["style"]["file"])
+
+
+def judge_for(rec: dict, style_file: str) -> tuple[PerceptualLoss, dict[str, float], torch.Tensor]:  # type: ignore[type-arg]
+    """(loss, its weights, style tensor) of training recipe ``rec`` with a style image."""
+    style = imageio.load(DATA / "style" / style_file).rgb
     style = imageio.resize(style, imageio.size_for_long_side(style.size, rec["style_size"]))
     weights = {k: rec[k] for k in ("content_weight", "style_weight", "tv_weight")}
     loss = PerceptualLoss(
@@ -41,6 +45,23 @@ def judge(name: str) -> tuple[PerceptualLoss, dict[str, float], torch.Tensor]:
     s = imageio.to_tensor(style)
     loss.set_style([s])
     return loss, weights, s
+
+
+def single_styles() -> list[str]:
+    """Bundled single-style full nets (not lite, not multi-style)."""
+    return [
+        e.name
+        for e in zoo.entries()
+        if e.config["architecture"] == "transformer" and not e.config.get("styles")
+    ]
+
+
+def scores(loss: PerceptualLoss, photo: torch.Tensor, out: torch.Tensor) -> dict[str, float]:
+    """Content, style and total loss of ``out`` stylising ``photo``."""
+    loss.set_content(photo)
+    with torch.no_grad():
+        parts = loss(out)
+    return {k: float(parts[k]) for k in ("content", "style", "total")}
 
 
 def held_photo(photo: str, size: int):  # type: ignore[no-untyped-def]

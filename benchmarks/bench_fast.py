@@ -25,7 +25,6 @@ import torch.nn.functional as F
 
 import _judge  # benchmarks/_judge.py
 from brushwork import image as imageio
-from brushwork import zoo
 from brushwork.devices import autocast, resolve_precision
 from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.losses.style import gram_matrix
@@ -202,8 +201,7 @@ def main() -> None:
         )
         report["quality"] = [
             row
-            for name in zoo.names()
-            if not name.endswith("_lite")  # lite styles: bench_inference.py compares them
+            for name in _judge.single_styles()  # lite: bench_inference; multi: bench_multistyle
             for row in quality(name, args.photos, args.size)
         ]
     if args.json:

@@ -13,6 +13,9 @@ faster here), the first call's time (export, compile) and the peak RSS during th
 
     python benchmarks/bench_inference.py [--archs paper zoo lite] [--sizes 256 512 720p 1080p 4k]
 
+Then, for every bundled lite style, its content and style losses on held-out photos against the
+full net it was distilled from (target: within 15%), and a side-by-side picture.
+
 Peak RSS is the whole process's, so memory freed by one cell may still be held when the next
 runs: measure the 4K cells in a process of their own (``--sizes 4k --repeats 0``), as
 ``make bench`` does.
@@ -139,7 +142,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=20.0, help="seconds of timed calls per cell")
     ap.add_argument("--photos", nargs="*", default=["tubingen", "golden_gate"])
     ap.add_argument("--quality-size", type=int, default=512)
-    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--skip-quality", action="store_true", help="no lite-against-full section")
     ap.add_argument("--skip-reference", action="store_true", help="ratios then read 1.00x")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
@@ -201,10 +204,49 @@ def main() -> None:
                 print(f"{arch:6s} {label:10s} {flops / 1e9:7.1f} {limit:8.3f}  {name:12s} {sec:8.3f} "
                       f"{ref_s / sec:6.2f}x {sec / limit:7.2f}x {first:8.2f} {rss / 2**30:7.2f} GB",
                       flush=True)  # fmt: skip
+    report: dict[str, Any] = {"peak_gflops": {"fp32": fp32, "bf16": bf16}, "rows": rows}
+    if not args.skip_quality:
+        report["lite_quality"] = lite_quality(args.photos, args.quality_size)
     if args.json:
-        args.json.write_text(
-            json.dumps({"peak_gflops": {"fp32": fp32, "bf16": bf16}, "rows": rows}, indent=2)
-        )
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+def lite_quality(photos: list[str], size: int) -> list[dict[str, Any]]:
+    """Each bundled lite style against its full net on held-out photos: content and style loss
+    under the full style's training objective (target: within 15%), and a side-by-side picture
+    (photo, full, lite) in .bench/lite_vs_full.jpg."""
+    import _judge  # benchmarks/_judge.py
+    from brushwork import image as imageio
+    from brushwork import zoo
+    from brushwork.pipelines.feedforward import load
+
+    lites = [n for n in zoo.names() if n.endswith("_lite")]
+    print(f"\n2. lite against full net, held-out photos at {size} px (target: losses within 15%)")
+    print(f"{'style':18s} {'photo':12s} {'full: content':>14s} {'style':>9s}   "
+          f"{'lite: content':>14s} {'style':>9s}   {'ratio c':>7s} {'ratio s':>7s}")  # fmt: skip
+    rows, grid = [], []
+    for lite in lites:
+        name = lite.removesuffix("_lite")
+        judge, _, _ = _judge.judge(name)
+        full_net, lite_net = load(name), load(lite)
+        for photo in photos:
+            img = _judge.held_photo(photo, size)
+            x = imageio.to_tensor(img)
+            full_img, lite_img = full_net(img), lite_net(img)
+            full = _judge.scores(judge, x, imageio.to_tensor(full_img))
+            small = _judge.scores(judge, x, imageio.to_tensor(lite_img))
+            rc, rs = small["content"] / full["content"], small["style"] / full["style"]
+            rows.append({"style": name, "photo": photo, "full": full, "lite": small,
+                         "content_ratio": rc, "style_ratio": rs})  # fmt: skip
+            print(f"{name:18s} {photo:12s} {full['content']:14.3g} {full['style']:9.3g}   "
+                  f"{small['content']:14.3g} {small['style']:9.3g}   {rc:7.2f} {rs:7.2f}",
+                  flush=True)  # fmt: skip
+            grid.append([img, full_img, lite_img])
+    if grid:
+        out = Path(os.environ["BRUSHWORK_HOME"]) / "lite_vs_full.jpg"
+        imageio.save(imageio.grid(grid, 320), out, overwrite=True)
+        print(f"side by side (photo, full, lite): {out}")
+    return rows
 
 
 def _plain_engine(net: nn.Module) -> runtime.Engine:

@@ -91,7 +91,25 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
         '{"architecture": "transformer", "config": {}}'
     )
     (d / "corrupt_model" / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}")
+    _tiny_multi(d / "multi")
     return d
+
+
+def _tiny_multi(folder: Path) -> Path:
+    """A random three-style model (styles calm, loud, odd), to choose and blend in."""
+    import torch
+
+    from brushwork.modelfile import write_model
+    from brushwork.nets.transformer import TransformerConfig, TransformerNet
+
+    torch.manual_seed(0)
+    cfg = TransformerConfig(widths=(4, 8, 8), residual_blocks=1, styles=3)
+    config = {
+        "architecture": "transformer",
+        "config": cfg.to_dict(),
+        "styles": [{"name": n} for n in ("calm", "loud", "odd")],
+    }
+    return write_model(folder, TransformerNet(cfg).state_dict(), config)
 
 
 def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
@@ -133,6 +151,15 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "export format": (["export", "starry_night", "-o", str(out / "m.onnx"), "--format", "tflite"], "unknown format"),
         "export model": (["export", str(d / "corrupt_model"), "-o", str(out / "m.onnx")], "corrupt or truncated"),
         "lite teacher": (["train", "lite", "--teacher", "starry_nite", "--data", str(d), "-o", str(out / "m"), "-q"], "unknown style 'starry_nite'.*Did you mean 'starry_night'"),
+        "blend weights": (["stylize", str(c), "-m", str(d / "multi"), "-s", "calm:0,loud:0", *o], "sum to a positive"),
+        "negative weight": (["stylize", str(c), "-m", str(d / "multi"), "-s", "calm:1,loud:-1", *o], ">= 0"),
+        "style in model": (["stylize", str(c), "-m", str(d / "multi"), "-s", "lod", *o], "unknown style of multi 'lod'.*Did you mean 'loud'"),
+        "style index": (["stylize", str(c), "-m", str(d / "multi"), "-s", "7", *o], "index 7 is out of range"),
+        "multi unchosen": (["stylize", str(c), "-s", str(d / "multi"), *o], "holds 3 styles"),
+        "mask no style": (["stylize", str(c), "-m", str(d / "multi"), "-s", "calm", "-s", "odd", "--mask", str(d / "noisymask.png"), *o], "mask colours do not fit"),
+        "multi one style": (["train", "multi", "--data", str(d), "-s", str(s), "-o", str(out / "m"), "-q"], "at least two"),
+        "add to bundled": (["train", "add-style", "-m", "starry_night", "-s", str(s), "--data", str(d), "-q"], "cannot change in place"),
+        "add-style data": (["train", "add-style", "-m", str(d / "multi"), "-s", str(s), "-q"], "pass --data"),
         "lite style": (["train", "lite", "--teacher", "starry_night", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
     }  # fmt: skip
 
@@ -142,7 +169,9 @@ CASES = [
     "layer", "colour", "method", "mask size", "mask colours", "steps", "extension", "unknown flag",
     "no gpu", "device", "init", "style name", "fast with image", "corrupt model", "strength",
     "glob", "no images", "train style", "resume nothing", "fast size", "backend", "compile backend",
-    "export format", "export model", "lite teacher", "lite style",
+    "export format", "export model", "lite teacher", "lite style", "blend weights",
+    "negative weight", "style in model", "style index", "multi unchosen", "mask no style",
+    "multi one style", "add to bundled", "add-style data",
 ]  # fmt: skip
 
 
@@ -175,7 +204,7 @@ def test_demo_runs(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert code == 0, err
     assert stdout.strip() == str(out) and max(Image.open(out).size) == 96
     code, _, err = run(["demo", "-o", str(tmp_path / "other.png"), "--style", "mona_lisa"], capsys)
-    assert code == 1 and "unknown style 'mona_lisa'" in err
+    assert code == 1 and "mona_lisa: no such" in err and "starry_night" in err
 
 
 @pytest.fixture
@@ -327,6 +356,50 @@ def test_train_fast_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  # 
     assert code == 1 and "different config" in err and len(err.strip().splitlines()) == 1
     code, _, err = run([*base, "--steps", "2"], capsys)
     assert code == 1 and "--resume" in err
+
+
+def test_multi_style_train_blend_mask_and_add_style_from_the_cli(
+    tmp_path, data, pair, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    c, _ = pair
+    m = tmp_path / "multi"
+    styles = ["-s", str(data / "style" / "udnie.jpg"), "-s", str(data / "style" / "mosaic.jpg")]
+    tiny = ["--widths", "4,8,8", "--crop", "32", "--style-size", "64", "--batch-size", "1"]
+    code, stdout, err = run(
+        ["train", "multi", "--data", str(data / "content"), *styles, "-o", str(m), *tiny,
+         "--steps", "2", "-q"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert stdout.strip() == str(m) and (m / "previews" / "udnie.jpg").is_file()
+    out = tmp_path / "blend.png"
+    code, stdout, err = run(
+        ["stylize", str(c), "-m", str(m), "-s", "udnie:0.7,mosaic:0.3", "-o", str(out), "-q"],
+        capsys,
+    )
+    assert code == 0, err
+    assert Image.open(out).size == Image.open(c).size
+    mask = tmp_path / "mask.png"
+    half = Image.new("RGB", Image.open(c).size, "black")
+    half.paste((255, 255, 255), (half.width // 2, 0, half.width, half.height))
+    half.save(mask)
+    code, _, err = run(
+        ["stylize", str(c), "-m", str(m), "-s", "udnie", "-s", "mosaic", "--mask", str(mask),
+         "-o", str(tmp_path / "masked.png"), "-q"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    code, stdout, err = run(
+        ["train", "add-style", "-m", str(m), "-s", str(data / "style" / "candy.jpg"),
+         "--steps", "2", "--batch-size", "1", "-q"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err  # the photos it was trained on are found from its config
+    code, _, err = run(
+        ["stylize", str(c), "-m", str(m), "-s", "2", "-o", str(tmp_path / "candy.png"), "-q"],
+        capsys,
+    )
+    assert code == 0, err
 
 
 def test_models_list(capsys) -> None:  # type: ignore[no-untyped-def]

@@ -9,8 +9,13 @@ from brushwork import image as imageio
 from brushwork import zoo
 from brushwork.errors import OptionError
 from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.multistyle import find_model, style_names
+from brushwork.training.multi import STYLE_PREVIEWS
 
 BUNDLED = zoo.names()
+#: every bundled style: (model, style within it or None for a single-style model)
+STYLES = [(e.name, name) for e in zoo.entries() for name in (style_names(e.config) or [None])]
+MULTI = [e for e in zoo.entries() if e.config.get("styles")]
 
 
 def test_at_least_four_bundled_styles() -> None:
@@ -18,14 +23,16 @@ def test_at_least_four_bundled_styles() -> None:
     for entry in zoo.entries():
         assert entry.preview is not None, entry.name
         assert entry.config["training"]["steps"] > 0
-        assert entry.config["style"]["name"]
+        assert entry.config["style"]["name"] or style_names(entry.config)
         assert entry.description
+        for name in style_names(entry.config):  # one preview per style of a multi-style model
+            assert (entry.path / STYLE_PREVIEWS / f"{name}.jpg").is_file(), name
 
 
-@pytest.mark.parametrize("name", BUNDLED)
-def test_bundled_style_stylises_a_real_photo(name: str, small) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("name", "style"), STYLES)
+def test_bundled_style_stylises_a_real_photo(name: str, style: str | None, small) -> None:  # type: ignore[no-untyped-def]
     photo = small("content/golden_gate.jpg", 160)
-    out = load(name)(photo)
+    out = load(name, style=style)(photo)
     assert out.size == photo.size
     x, y = imageio.to_tensor(photo), imageio.to_tensor(out)
     assert (y - x).abs().mean() > 0.05  # it is painted, not copied
@@ -51,3 +58,19 @@ def test_tiles_of_a_bundled_style_have_no_seams(small) -> None:  # type: ignore[
     diff = (whole - tiles).abs()
     assert float(diff.mean()) < 0.01, float(diff.mean())
     assert float(diff.max()) < 0.2, float(diff.max())
+
+
+@pytest.mark.skipif(not MULTI, reason="no multi-style model bundled")
+def test_styles_of_the_bundled_multi_style_model_are_found_by_name(small) -> None:  # type: ignore[no-untyped-def]
+    entry = MULTI[0]
+    names = style_names(entry.config)
+    inside = [n for n in names if n not in BUNDLED]  # names no single-style model takes
+    assert find_model(inside[0]) == (entry.path, inside[0])
+    blend = f"{names[0]}:0.5,{names[1]}:0.5"
+    assert find_model(blend) == (entry.path, blend)
+    photo = small("content/golden_gate.jpg", 96)
+    a, b = (imageio.to_tensor(load(entry.name, style=n)(photo)) for n in names[:2])
+    mid = imageio.to_tensor(load(blend)(photo))
+    # a half-half blend lies between its two styles
+    assert (mid - a).abs().mean() < (b - a).abs().mean()
+    assert (mid - b).abs().mean() < (b - a).abs().mean()

@@ -4,6 +4,7 @@ Example (see the README for more)::
 
     import brushwork as bw
     out = bw.load("starry_night")("photo.jpg", strength=0.8)     # a bundled fast style
+    out = bw.load("paintings", style="udnie:0.7,mosaic:0.3")("photo.jpg")  # a multi-style blend
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
 """
 
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 from brushwork import samples
 from brushwork.errors import BrushworkError
 from brushwork.pipelines.feedforward import FastStyle, load
+from brushwork.pipelines.multistyle import MultiStyle, load_multi
 from brushwork.pipelines.optimize import (
     OptimizeConfig,
     OptimizeResult,
@@ -22,10 +24,12 @@ from brushwork.pipelines.optimize import (
 __all__ = [
     "BrushworkError",
     "FastStyle",
+    "MultiStyle",
     "OptimizeConfig",
     "OptimizeResult",
     "__version__",
     "load",
+    "load_multi",
     "optimize",
     "optimize_result",
     "samples",

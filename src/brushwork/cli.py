@@ -127,25 +127,32 @@ def plan_outputs(
     return pairs
 
 
-def pick_method(method: str, styles: list[str]) -> str:
-    """auto: a bundled name or model folder -> fast; image files -> optimize."""
+def pick_method(method: str, styles: list[str], model: str | None = None) -> str:
+    """auto: a bundled name, model folder or style of a multi-style model -> fast; image files
+    -> optimize."""
     from brushwork import zoo
+    from brushwork.pipelines.multistyle import find_model
 
     if method not in METHODS:
         raise unknown_choice("method", method, METHODS)
+    if model is not None:
+        if method == "optimize":
+            raise OptionError("--model picks a trained model; --method optimize takes images")
+        zoo.resolve(model)
+        return "fast"
     models = [s for s in styles if s in zoo.names() or zoo.is_model_path(s)]
     if method == "auto":
-        method = "fast" if models else "optimize"
+        inside = not models and not any(Path(s).exists() for s in styles)
+        method = "fast" if models or inside else "optimize"
     if method == "fast":
-        if len(styles) != 1:
-            raise OptionError("--method fast takes one --style (a bundled name or model folder)")
-        if not models:
-            if Path(styles[0]).is_file():
+        for s in styles:
+            if not (s in models or Path(s).exists()):
+                find_model(s)  # unknown name: lists the bundled styles
+            elif Path(s).is_file() and s not in models:
                 raise OptionError(
-                    f"{styles[0]}: is an image; a fast style needs a trained model "
+                    f"{s}: is an image; a fast style needs a trained model "
                     "(brushwork train fast), or use --method optimize"
                 )
-            zoo.resolve(styles[0])  # unknown name: lists the bundled ones
     else:
         for s in styles:
             if not Path(s).exists():
@@ -175,9 +182,14 @@ def stylize(
         typer.Option(
             "--style",
             "-s",
-            help="Bundled style name, model folder, or style image (repeat to blend or mask).",
+            help="Bundled style name, model folder, or style image (repeat to blend or mask); "
+            "for a multi-style model a style name or blend 'a:0.7,b:0.3'.",
         ),
     ],
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="fast: the multi-style model the --style names are in."),
+    ] = None,
     method: Annotated[
         str, typer.Option(help="auto | fast (trained net) | optimize (Gatys et al.).")
     ] = "auto",
@@ -242,13 +254,20 @@ def stylize(
     quiet: QuietOpt = False,
 ) -> None:
     """Stylise photos with a bundled style, a trained model, or style images."""
-    method = pick_method(method, style)
+    method = pick_method(method, style, model)
     found = expand_inputs(inputs)
     pairs = plan_outputs(found, output, overwrite=overwrite)
     if method == "fast":
+        from brushwork.ops.regions import parse_hex
+
+        if len(style) != 1 and mask is None:
+            raise OptionError(
+                "--method fast takes one --style (a model, a style, or a blend 'a:0.7,b:0.3'); "
+                "several need a --mask"
+            )
         _stylize_fast(
             pairs,
-            style[0],
+            style,
             size,
             strength,
             preserve_color,
@@ -259,6 +278,9 @@ def stylize(
             quiet,
             backend=backend,
             compile=compile,
+            model=model,
+            mask=mask,
+            mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
         )
         return
     if len(pairs) != 1:
@@ -323,7 +345,7 @@ def stylize(
 
 def _stylize_fast(
     pairs: list[tuple[Path, Path]],
-    style: str,
+    styles: list[str],
     size: int | None,
     strength: float,
     preserve_color: str | None,
@@ -335,31 +357,46 @@ def _stylize_fast(
     *,
     backend: str = "auto",
     compile: bool = False,
+    model: str | None = None,
+    mask: Path | None = None,
+    mask_colors: list[tuple[int, int, int]] | None = None,
 ) -> None:
     from tqdm.auto import tqdm
 
     from brushwork.pipelines.feedforward import load
+    from brushwork.pipelines.multistyle import find_model, load_multi
 
-    model = load(
-        style,
-        device=device,
-        precision=precision,
-        backend=backend,
-        compile=compile,
-    )
-    model.job_pixels = sum(imageio.pixels_of(src, size) for src, _ in pairs)
+    options: dict[str, Any] = {
+        "device": device,
+        "precision": precision,
+        "backend": backend,
+        "compile": compile,
+    }
+    kwargs: dict[str, Any] = {
+        "strength": strength,
+        "preserve_color": preserve_color,
+        "size": size,
+        "tile": tile,
+    }
+    if mask is not None:  # one style per region of a multi-style model
+        keys = [k for s in styles for k in s.split(",")]
+        multi = load_multi(model or find_model(",".join(keys))[0], **options)
+        regions = [int(k) if k.isdigit() else k for k in keys]
+
+        def run(src: Path, progress: bool) -> Any:
+            return multi.stylize(src, style=regions, mask=mask, mask_colors=mask_colors, **kwargs)
+    else:
+        fast = load(model or styles[0], style=styles[0] if model else None, **options)
+        fast.job_pixels = sum(imageio.pixels_of(src, size) for src, _ in pairs)
+
+        def run(src: Path, progress: bool) -> Any:
+            return fast.stylize(src, progress=progress, **kwargs)
+
     failed: list[str] = []
     bar = tqdm(pairs, desc="stylising", unit="image", disable=quiet or len(pairs) < 2)
     for src, dst in bar:
         try:
-            result = model.stylize(
-                src,
-                strength=strength,
-                preserve_color=preserve_color,
-                size=size,
-                tile=tile,
-                progress=not quiet and len(pairs) == 1,
-            )
+            result = run(src, not quiet and len(pairs) == 1)
         except ImageError as exc:
             if len(pairs) == 1:
                 raise
@@ -554,6 +591,136 @@ def train_lite_cmd(
     _report_training(result, quiet)
 
 
+@train_app.command("multi")
+def train_multi_cmd(
+    data: DataOpt,
+    style: Annotated[
+        list[Path], typer.Option("--style", "-s", help="A style image (repeat, one per style).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 20000,
+    batch_size: BatchOpt = 4,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 256,
+    style_size: Annotated[
+        int, typer.Option(help="Long side of the style images (the style scale).")
+    ] = 512,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Style loss weight.")] = 5.0,
+    tv_weight: Annotated[float, typer.Option(help="Total-variation weight.")] = 0.0,
+    mix: Annotated[
+        float, typer.Option(help="Share of photos trained on a random blend of two styles.")
+    ] = 0.0,
+    widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
+    init: Annotated[
+        Path | None,
+        typer.Option(help="Model folder whose shared weights start the net (same widths)."),
+    ] = None,
+    preview_every: PreviewOpt = 200,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train one net on many styles (conditional instance norm, Dumoulin et al., 2017)."""
+    from brushwork.nets.transformer import TransformerConfig
+    from brushwork.training.loop import LoopConfig
+    from brushwork.training.multi import MultiRecipe, train_multi
+
+    for s in style:
+        imageio.load(s)  # a bad style image fails before the VGG loads
+    recipe = MultiRecipe(
+        crop=crop,
+        style_size=style_size,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        mix=mix,
+        net=TransformerConfig(widths=parse_ints(widths, "--widths")),
+    )
+    loop = LoopConfig(
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        checkpoint_every=checkpoint_every,
+        preview_every=preview_every,
+        precision=precision,
+        device=device,
+    )
+    result = train_multi(
+        data,
+        style,
+        output,
+        recipe=recipe,
+        loop=loop,
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("add-style")
+def train_add_style_cmd(
+    model: Annotated[str, typer.Option("--model", "-m", help="Model folder (or bundled name).")],
+    style: Annotated[Path, typer.Option("--style", "-s", help="The new style image.")],
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Folder of training photos (default: the model's own, if present)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the grown model here (default: in place)."),
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 400,
+    batch_size: BatchOpt = 4,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-2,
+    style_weight: Annotated[
+        float | None, typer.Option(help="Style loss weight (default: the model's own).")
+    ] = None,
+    preview_every: PreviewOpt = 50,
+    checkpoint_every: CheckpointOpt = 50,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Add a style to a trained model, training only its new norm parameters."""
+    from brushwork.training.loop import LoopConfig
+    from brushwork.training.multi import recorded_data, train_add_style
+
+    imageio.load(style)
+    loop = LoopConfig(
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        checkpoint_every=checkpoint_every,
+        preview_every=preview_every,
+        precision=precision,
+        device=device,
+    )
+    result = train_add_style(
+        model,
+        style,
+        data if data is not None else recorded_data(model),
+        output=output,
+        style_weight=style_weight,
+        loop=loop,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
 def _report_training(result: Any, quiet: bool) -> None:
     if os.environ.get("RANK", "0") != "0":
         return  # under torchrun only the first process reports
@@ -570,6 +737,8 @@ def _report_training(result: Any, quiet: bool) -> None:
 def models_list() -> None:
     """The bundled styles, with their preview and training recipe."""
     from brushwork import zoo
+    from brushwork.pipelines.multistyle import style_names
+    from brushwork.training.multi import STYLE_PREVIEWS
 
     for entry in zoo.entries():
         train = entry.config.get("training", {})
@@ -581,6 +750,12 @@ def models_list() -> None:
             f"style weight {rec.get('style_weight', '?')}, {train.get('seconds', '?')} s"
         )
         typer.echo(f"  preview: {entry.preview}")
+        names = style_names(entry.config)
+        if names:
+            typer.echo(f"  {len(names)} styles (--style NAME, or a blend 'a:0.7,b:0.3'):")
+            for name in names:
+                p = entry.path / STYLE_PREVIEWS / f"{name}.jpg"
+                typer.echo(f"    {name}" + (f"\tpreview: {p}" if p.is_file() else ""))
 
 
 @app.command("export")

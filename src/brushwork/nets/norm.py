@@ -1,6 +1,8 @@
 """Instance normalisation (Ulyanov, Vedaldi and Lempitsky, "Instance Normalization: The Missing
 Ingredient for Fast Stylization", 2016) whose statistics can be recorded on one pass and reused
-on another, so that tiles of a large image are normalised alike.
+on another, so that tiles of a large image are normalised alike; and its conditional form
+(Dumoulin, Shlens and Kudlur, "A Learned Representation for Artistic Style", 2017), one scale
+and shift per style, which lets one net hold many styles.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from brushwork.errors import OptionError
 
 EPS = 1e-5
 
@@ -35,6 +39,47 @@ def instance_norm(
     return (x - mean) * torch.rsqrt(var + eps)
 
 
+def conditional_instance_norm(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor,
+    condition: torch.Tensor,
+    stats: tuple[torch.Tensor, torch.Tensor] | None = None,
+    eps: float = EPS,
+) -> torch.Tensor:
+    """Instance norm whose scale and shift mix per-style parameters (Dumoulin et al., 2017):
+    ``gamma = sum_s c_s gamma_s``, ``beta = sum_s c_s beta_s``.
+
+    Args:
+        x: (B, C, H, W).
+        weight, bias: (S, C), one row per style.
+        condition: style weights, (B or 1, S) for the whole image, or (B or 1, S, h, w) per
+            position (a spatial blend; resized to ``x``'s size by area averaging or bilinearly).
+        stats: as in :func:`instance_norm`.
+
+    Returns:
+        (B, C, H, W).
+    """
+    if condition.shape[1] != weight.shape[0]:
+        raise OptionError(
+            f"condition has {condition.shape[1]} style weights; the norm has {weight.shape[0]}"
+        )
+    y = instance_norm(x, stats, eps)
+    c = condition.to(y.dtype)
+    if c.dim() == 2:
+        gamma = (c @ weight.to(y.dtype))[:, :, None, None]
+        beta = (c @ bias.to(y.dtype))[:, :, None, None]
+        return y * gamma + beta
+    size = y.shape[-2:]
+    if c.shape[-2] >= size[0] and c.shape[-1] >= size[1]:
+        c = F.adaptive_avg_pool2d(c, (int(size[0]), int(size[1])))
+    else:
+        c = F.interpolate(c, size=size, mode="bilinear", align_corners=False)
+    gamma = torch.einsum("bshw,sc->bchw", c, weight.to(y.dtype))
+    beta = torch.einsum("bshw,sc->bchw", c, bias.to(y.dtype))
+    return y * gamma + beta
+
+
 class InstanceNorm(nn.Module):
     """Affine instance norm. ``mode`` is ``"normal"``, ``"record"`` (normal, and keep the
     statistics seen) or ``"replay"`` (use the kept statistics); see :func:`shared_statistics`.
@@ -42,12 +87,18 @@ class InstanceNorm(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
+        self.channels = channels
         self.weight = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
         self.mode = "normal"
         self.stats: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = instance_norm(x, self._statistics(x))
+        return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+    def _statistics(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The statistics to normalise with (``None``: ``x``'s own), as ``mode`` says."""
         stats = None
         if self.mode == "record":
             xf = x if x.dtype == torch.float64 else x.float()
@@ -59,8 +110,43 @@ class InstanceNorm(nn.Module):
             if self.stats is None:
                 raise RuntimeError("InstanceNorm: replay without recorded statistics")
             stats = self.stats
-        y = instance_norm(x, stats)
-        return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+        return stats
+
+
+class ConditionalInstanceNorm(InstanceNorm):
+    """Conditional instance norm (Dumoulin et al., 2017): a scale and shift per style, (S, C).
+
+    Every slot starts as plain instance norm (scale 1, shift 0). The styles to use are set with
+    :func:`set_condition` (or :class:`~brushwork.nets.multistyle.StyleMix`) before a forward
+    pass; with one slot and no condition the slot is used.
+    """
+
+    def __init__(self, channels: int, styles: int) -> None:
+        super().__init__(channels)
+        if styles < 1:
+            raise OptionError(f"a conditional norm needs at least one style, got {styles}")
+        self.styles = styles
+        self.weight = nn.Parameter(torch.ones(styles, channels))
+        self.bias = nn.Parameter(torch.zeros(styles, channels))
+        self.condition: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        cond = self.condition
+        if cond is None:
+            if self.styles != 1:
+                raise OptionError(
+                    f"this net holds {self.styles} styles: choose one (or a blend) first"
+                )
+            cond = x.new_ones(1, 1)
+        return conditional_instance_norm(x, self.weight, self.bias, cond, self._statistics(x))
+
+
+def set_condition(net: nn.Module, condition: torch.Tensor | None) -> None:
+    """Give every :class:`ConditionalInstanceNorm` of ``net`` the style weights ``condition``:
+    (B or 1, S) or per position (B or 1, S, H, W); ``None`` clears them."""
+    for m in net.modules():
+        if isinstance(m, ConditionalInstanceNorm):
+            m.condition = condition
 
 
 @contextlib.contextmanager
@@ -87,7 +173,7 @@ def norm_layers(net: nn.Module) -> list[InstanceNorm]:
 def statistics_width(net: nn.Module) -> int:
     """Length of the flat statistics vector of ``net``: mean and variance of every channel of
     every instance norm."""
-    return sum(2 * m.weight.numel() for m in norm_layers(net))
+    return sum(2 * m.channels for m in norm_layers(net))
 
 
 class RecordStatistics(nn.Module):
@@ -119,7 +205,7 @@ class ReplayStatistics(nn.Module):
 
     def forward(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         norms = norm_layers(self.net)
-        sizes = [n for m in norms for n in (m.weight.numel(),) * 2]
+        sizes = [n for m in norms for n in (m.channels,) * 2]
         chunks = torch.split(stats, sizes, dim=1)
         with shared_statistics(self.net, "replay"):
             for i, m in enumerate(norms):

@@ -5,6 +5,9 @@ Style Transfer and Super-Resolution" (2016), with instance normalisation (Ulyano
 9x9 conv to RGB; reflection padding; no pooling. Upsampling is nearest-neighbour resize + conv by
 default (Odena et al., "Deconvolution and Checkerboard Artifacts", Distill 2016), or the paper's
 fractionally strided convolution with ``upsample="transpose"``.
+
+With ``styles=N`` every instance norm is conditional (Dumoulin, Shlens and Kudlur, 2017): one
+net, N styles sharing all conv weights (:mod:`brushwork.nets.multistyle`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from brushwork.errors import OptionError, unknown_choice
-from brushwork.nets.norm import InstanceNorm
+from brushwork.nets.norm import ConditionalInstanceNorm, InstanceNorm
 
 UPSAMPLES = ("nearest", "transpose")
 
@@ -31,11 +34,14 @@ class TransformerConfig:
         widths: channels after the first conv and the two downsampling convs (paper: 32/64/128).
         residual_blocks: number of residual blocks (paper: 5).
         upsample: ``"nearest"`` (resize + conv) or ``"transpose"`` (fractionally strided conv).
+        styles: 0 for a single-style net (plain instance norm), N >= 1 for conditional instance
+            norm with N style slots.
     """
 
     widths: tuple[int, ...] = (32, 64, 128)
     residual_blocks: int = 5
     upsample: str = "nearest"
+    styles: int = 0
 
     def __post_init__(self) -> None:
         if len(self.widths) != 3 or any(int(w) < 1 for w in self.widths):
@@ -44,13 +50,19 @@ class TransformerConfig:
             raise OptionError(f"residual_blocks must be >= 0, got {self.residual_blocks}")
         if self.upsample not in UPSAMPLES:
             raise unknown_choice("upsample", self.upsample, UPSAMPLES)
+        if self.styles < 0:
+            raise OptionError(f"styles must be >= 0, got {self.styles}")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["widths"] = list(self.widths)
+        if not self.styles:  # single-style configs stay as they were before multi-style nets
+            del d["styles"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TransformerConfig:
-        known = {"widths", "residual_blocks", "upsample"}
+        known = {"widths", "residual_blocks", "upsample", "styles"}
         extra = set(d) - known
         if extra:
             raise OptionError(f"transformer config has unknown fields: {', '.join(sorted(extra))}")
@@ -58,6 +70,7 @@ class TransformerConfig:
             widths=tuple(int(w) for w in d.get("widths", (32, 64, 128))),
             residual_blocks=int(d.get("residual_blocks", 5)),
             upsample=str(d.get("upsample", "nearest")),
+            styles=int(d.get("styles", 0)),
         )
 
 
@@ -82,13 +95,18 @@ class ConvLayer(nn.Sequential):
         super().__init__(nn.ReflectionPad2d(kernel // 2), nn.Conv2d(cin, cout, kernel, stride))
 
 
+def make_norm(channels: int, styles: int = 0) -> InstanceNorm:
+    """Plain instance norm (``styles=0``) or a conditional one with ``styles`` slots."""
+    return ConditionalInstanceNorm(channels, styles) if styles else InstanceNorm(channels)
+
+
 class ConvBlock(nn.Module):
     """conv -> instance norm -> ReLU."""
 
-    def __init__(self, conv: nn.Module, channels: int) -> None:
+    def __init__(self, conv: nn.Module, channels: int, styles: int = 0) -> None:
         super().__init__()
         self.conv = conv
-        self.norm = InstanceNorm(channels)
+        self.norm = make_norm(channels, styles)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(self.norm(self.conv(x)))
@@ -121,12 +139,12 @@ class TransposeConv(nn.Module):
 class ResidualBlock(nn.Module):
     """conv-IN-ReLU-conv-IN plus the identity (He et al., 2016, as used by Johnson et al.)."""
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, channels: int, styles: int = 0) -> None:
         super().__init__()
         self.conv1 = ConvLayer(channels, channels, 3)
-        self.in1 = InstanceNorm(channels)
+        self.in1 = make_norm(channels, styles)
         self.conv2 = ConvLayer(channels, channels, 3)
-        self.in2 = InstanceNorm(channels)
+        self.in2 = make_norm(channels, styles)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.relu(self.in1(self.conv1(x)))
@@ -151,14 +169,15 @@ class TransformerNet(nn.Module):
         super().__init__()
         self.config = cfg = config or TransformerConfig()
         w1, w2, w3 = cfg.widths
+        s = cfg.styles
         up = UpsampleConv if cfg.upsample == "nearest" else TransposeConv
         self.encoder = nn.Sequential(
-            ConvBlock(ConvLayer(3, w1, 9, 1), w1),
-            ConvBlock(ConvLayer(w1, w2, 3, 2), w2),
-            ConvBlock(ConvLayer(w2, w3, 3, 2), w3),
+            ConvBlock(ConvLayer(3, w1, 9, 1), w1, s),
+            ConvBlock(ConvLayer(w1, w2, 3, 2), w2, s),
+            ConvBlock(ConvLayer(w2, w3, 3, 2), w3, s),
         )
-        self.residual = nn.Sequential(*[ResidualBlock(w3) for _ in range(cfg.residual_blocks)])
-        self.decoder = nn.Sequential(ConvBlock(up(w3, w2), w2), ConvBlock(up(w2, w1), w1))
+        self.residual = nn.Sequential(*[ResidualBlock(w3, s) for _ in range(cfg.residual_blocks)])
+        self.decoder = nn.Sequential(ConvBlock(up(w3, w2), w2, s), ConvBlock(up(w2, w1), w1, s))
         self.to_rgb = ConvLayer(w1, 3, 9, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

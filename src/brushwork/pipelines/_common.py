@@ -54,6 +54,19 @@ def load_input(img: ImageLike) -> imageio.LoadedImage:
     raise OptionError(f"expected an image path or PIL image, got {type(img).__name__}")
 
 
+def load_mask(mask: ImageLike, size: tuple[int, int]) -> torch.Tensor:
+    """A colour-coded region mask as (1, 3, H, W), checked to have the shape of an image of
+    ``size`` (width, height)."""
+    m = load_input(mask).rgb
+    cw, ch = size
+    if abs(m.size[0] / m.size[1] - cw / ch) > 0.02 * cw / ch:
+        raise OptionError(
+            f"mask is {m.size[0]}x{m.size[1]} but the photo is {cw}x{ch}; "
+            "they must have the same shape"
+        )
+    return imageio.to_tensor(m)
+
+
 @contextlib.contextmanager
 def seeded(seed: int | None) -> Iterator[None]:
     """Fork the RNG and seed it, so a run is repeatable without touching global state."""

@@ -29,6 +29,7 @@ from brushwork.devices import resolve_device, resolve_precision
 from brushwork.errors import OptionError
 from brushwork.modelfile import ModelFile, read_model
 from brushwork.nets.registry import FEEDFORWARD, load_net
+from brushwork.nets.transformer import TransformerNet
 from brushwork.ops.color import check_mode, recolor
 from brushwork.ops.tiling import tiled
 from brushwork.pipelines._common import (
@@ -99,6 +100,8 @@ class FastStyle:
         self.job_pixels = 0
         self._engines: dict[str, Engine] = {}
         self._digest: str | None = None
+        #: False for nets that must see the whole image at once (a mask blend's condition)
+        self.tileable = True
 
     @property
     def digest(self) -> str:
@@ -171,6 +174,11 @@ class FastStyle:
         if tile is None and h * w <= TILE_ABOVE:
             check_memory(h * w * BYTES_PER_PIXEL, f"stylising {w}x{h}", self.device)
             return self.engine(h * w).run(x).clamp(0, 1), 1
+        if not self.tileable:
+            raise OptionError(
+                f"{w}x{h} would need tiling, which a mask blend cannot use; keep it within "
+                f"{TILE_ABOVE} pixels (for example --size {int(math.sqrt(TILE_ABOVE))})"
+            )
         tile = tile or TILE
         engine = self.engine(tile * tile)
         scale = min(1.0, math.sqrt(STATS_PIXELS / (h * w)))
@@ -262,6 +270,7 @@ class FastStyle:
 def load(
     name_or_path: str | os.PathLike[str],
     *,
+    style: Any = None,
     device: str | torch.device | None = None,
     precision: str = "fp32",
     backend: str = "auto",
@@ -269,11 +278,35 @@ def load(
 ) -> FastStyle:
     """A bundled style by name or a model folder by path, ready to call (``bw.load``).
 
+    Multi-style models (Dumoulin et al., 2017) need a ``style``: a name, an index, or a blend
+    ``{"starry_night": 0.7, "the_scream": 0.3}`` (or ``"starry_night:0.7,the_scream:0.3"``);
+    a style name of a bundled multi-style model also works alone as ``name_or_path``.
+
     Args:
         precision: ``"fp32"``, ``"bf16"`` or ``"auto"`` (bf16 where the hardware is fast).
         backend: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"openvino"``.
         compile: ``torch.compile`` the net (torch backend; costs seconds once per shape).
     """
-    return FastStyle.from_pretrained(
-        name_or_path, device=device, precision=precision, backend=backend, compile=compile
-    )
+    from brushwork.pipelines.multistyle import MultiStyle, find_model, style_names
+
+    options: dict[str, Any] = {
+        "device": device,
+        "precision": precision,
+        "backend": backend,
+        "compile": compile,
+    }
+    path, choice = find_model(str(name_or_path))
+    choice = style if style is not None else choice
+    model = read_model(path)
+    net = load_net(model, expect=FEEDFORWARD)
+    if isinstance(net, TransformerNet) and net.config.styles:
+        if choice is None:
+            names = style_names(model.config)
+            raise OptionError(
+                f"{path.name} holds {len(names)} styles ({', '.join(names)}): choose one or a "
+                f"blend, e.g. '{names[0]}' or '{names[0]}:0.5,{names[-1]}:0.5'"
+            )
+        return MultiStyle(net, name=path.name, config=model.config, **options).select(choice)
+    if choice is not None:
+        raise OptionError(f"{path.name} is a single-style model: it has no styles to choose from")
+    return FastStyle(net, name=path.name, config=model.config, **options)

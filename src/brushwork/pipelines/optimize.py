@@ -30,6 +30,7 @@ from brushwork.pipelines._common import (
     ImageLike,
     check_memory,
     load_input,
+    load_mask,
     seeded,
 )
 
@@ -326,14 +327,7 @@ def optimize_result(
             raise OptionError(
                 "style weights cannot be combined with a mask; the mask assigns styles"
             )
-        m = load_input(mask).rgb
-        cw, ch = loaded.rgb.size
-        if abs(m.size[0] / m.size[1] - cw / ch) > 0.02 * cw / ch:
-            raise OptionError(
-                f"mask is {m.size[0]}x{m.size[1]} but the content is {cw}x{ch}; "
-                "they must have the same shape"
-            )
-        mask_t = imageio.to_tensor(m)
+        mask_t = load_mask(mask, loaded.rgb.size)
     init_t = imageio.to_tensor(load_input(init_image).rgb) if init_image is not None else None
 
     start = time.perf_counter()

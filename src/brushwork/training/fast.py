@@ -32,7 +32,7 @@ from brushwork.modelfile import read_model, write_model
 from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.training.data import PhotoFolder
-from brushwork.training.loop import LoopConfig, TrainResult, fit
+from brushwork.training.loop import LoopConfig, TrainResult, fit, preview_grid
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
@@ -74,7 +74,6 @@ class FastRecipe:
         d["content_layers"] = dict(self.content_layers)
         d["style_layers"] = dict(self.style_layers)
         d["net"] = self.net.to_dict()
-        d["net"]["widths"] = list(self.net.widths)
         return d
 
 
@@ -137,6 +136,14 @@ class FastStyleRecipe:
     def trainable(self) -> list[nn.Parameter]:
         return list(self.net.parameters())
 
+    def begin_step(self, step: int) -> None:
+        pass
+
+    def preview(
+        self, net: nn.Module, photos: list[Image.Image], device: torch.device
+    ) -> Image.Image:
+        return preview_grid(net, photos, device)
+
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         self.loss.set_content(batch)
         y = net(batch)
@@ -151,7 +158,7 @@ class FastStyleRecipe:
     ) -> None:
         config = {
             "architecture": self.architecture,
-            "config": self.recipe.net.to_dict() | {"widths": list(self.recipe.net.widths)},
+            "config": self.recipe.net.to_dict(),
             "method": "fast",
             **self.describe,
             "recipe": info["record"],

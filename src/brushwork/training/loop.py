@@ -42,8 +42,16 @@ class Recipe(Protocol):
     def trainable(self) -> list[nn.Parameter]:
         """The parameters the optimiser updates."""
 
+    def begin_step(self, step: int) -> None:
+        """Called before each step's :meth:`losses` with the number of steps done so far."""
+
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         """Named losses of ``batch`` (B, 3, H, W) in [0, 1]; ``"total"`` is minimised."""
+
+    def preview(
+        self, net: nn.Module, photos: list[Image.Image], device: torch.device
+    ) -> Image.Image:
+        """A picture of the net's current results on ``photos`` (see :func:`preview_grid`)."""
 
     def finish(
         self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
@@ -208,6 +216,7 @@ def fit(
     try:
         while step < loop.steps:
             batch = data.batch(loop.seed, step, loop.batch_size, rank=rank, world=world).to(device)
+            recipe.begin_step(step)
             with autocast(precision, device):
                 parts = recipe.losses(model, batch)
             total: torch.Tensor = parts["total"]
@@ -230,7 +239,7 @@ def fit(
                     for k, v in losses.items():
                         writer.add_scalar(f"loss/{k}", v, step)
             if loop.preview_every and (step % loop.preview_every == 0):
-                grid = preview_grid(net, preview_photos, device)
+                grid = recipe.preview(net, preview_photos, device)
                 imageio.save(grid, out / "previews" / f"step_{step:06d}.jpg", overwrite=True)
             if loop.checkpoint_every and step % loop.checkpoint_every == 0 and step < loop.steps:
                 elapsed = seconds + time.perf_counter() - t_start
@@ -257,7 +266,7 @@ def fit(
     if rank == 0:
         # the final checkpoint lets a user extend the run later with a larger --steps
         save_checkpoint(ckpt, net, optimizer, step=step, recipe=record, extra={"seconds": seconds})
-        grid = preview_grid(net, preview_photos, device)
+        grid = recipe.preview(net, preview_photos, device)
         recipe.finish(
             {k: v.detach().cpu() for k, v in net.state_dict().items()},
             grid,

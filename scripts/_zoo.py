@@ -1,0 +1,49 @@
+"""What the zoo scripts share: the stage history of a model and installing it into the zoo."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from brushwork.modelfile import PREVIEW_FILE, WEIGHTS_FILE, read_model, write_model
+from brushwork.training.multi import STYLE_PREVIEWS
+from brushwork.zoo import ZOO_DIR
+
+
+def stage_history(folder: Path) -> list[dict[str, Any]]:
+    """Every stage that led to the model in ``folder``, first to last, following the warm-start
+    chain back to the identity net (each stage's config.json holds only its own recipe)."""
+    stages: list[dict[str, Any]] = []
+    path: Path | None = folder
+    while path is not None:
+        cfg = read_model(path).config
+        rec = cfg.get("recipe", {})
+        stages.append(
+            {
+                "stage": path.name,
+                "steps": cfg.get("training", {}).get("steps"),
+                "seconds": cfg.get("training", {}).get("seconds"),
+                "style_weight": rec.get("recipe", {}).get("style_weight"),
+                "lr": rec.get("loop", {}).get("lr"),
+            }
+        )
+        path = Path(rec["init"]) if rec.get("init") else None
+    return stages[::-1]
+
+
+def install(folder: Path, name: str) -> None:
+    """Copy a finished model into the package's zoo, weights in float16."""
+    model = read_model(folder)
+    config = dict(model.config) | {"stages": stage_history(folder)}
+    dest = ZOO_DIR / name
+    shutil.rmtree(dest, ignore_errors=True)
+    write_model(dest, model.state, config, dtype=torch.float16)
+    shutil.copy(folder / PREVIEW_FILE, dest / PREVIEW_FILE)
+    if (folder / STYLE_PREVIEWS).is_dir() and model.config.get("styles"):
+        (dest / STYLE_PREVIEWS).mkdir()
+        for style in model.config["styles"]:  # one preview per style of a multi-style model
+            shutil.copy(folder / STYLE_PREVIEWS / f"{style['name']}.jpg", dest / STYLE_PREVIEWS)
+    print(f"installed {dest} ({(dest / WEIGHTS_FILE).stat().st_size / 1e6:.2f} MB)")

@@ -1,0 +1,85 @@
+"""Reproduce the bundled multi-style model ``paintings`` (``make paintings``): ten public-domain
+paintings in one net with conditional instance norm (Dumoulin et al., 2017).
+
+Frugal CPU recipe: the shared weights start from the zoo's identity net (``make zoo`` trains it
+first), every style slot from its norm parameters; widths 16/32/64, 128 px crops, batch 4, one
+style per photo with a quarter of the photos on a blend of two (``mix``), in stages like the
+single styles (each resumes from its checkpoint; a killed run loses at most 50 steps).
+``--gpu`` switches to the paper's scale: full-width net, 256 px crops, 40k steps at lr 1e-3.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from _zoo import install  # scripts/_zoo.py
+from brushwork.modelfile import WEIGHTS_FILE
+from brushwork.nets.transformer import TransformerConfig
+from brushwork.training.checkpoint import CHECKPOINT_FILE
+from brushwork.training.loop import LoopConfig
+from brushwork.training.multi import MultiRecipe, train_multi
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+NAME = "paintings"
+
+#: public domain in the US and the EU (see shared/data/MANIFEST.md)
+PAINTINGS = [
+    "starry_night",
+    "the_scream",
+    "great_wave",
+    "composition_vii",
+    "night_cafe",
+    "shipwreck_minotaur",
+    "mondrian",
+    "water_lilies_monet",
+    "udnie",
+    "woman_with_hat_matisse",
+]
+#: (steps, lr) of each stage; the first warm-starts from the identity net
+STAGES = [(1200, 2e-3), (800, 1e-3)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", type=Path, default=DATA / "train")
+    ap.add_argument("--styles-dir", type=Path, default=DATA / "style")
+    ap.add_argument("--work", type=Path, default=ROOT / ".zoo-train")
+    ap.add_argument("--style-weight", type=float, default=1.0)
+    ap.add_argument("--gpu", action="store_true", help="the paper's scale on a CUDA device")
+    ap.add_argument("--stages", type=int, default=None, help="run only the first N stages")
+    ap.add_argument("--install", action="store_true", help="copy the last stage run into the zoo")
+    args = ap.parse_args()
+    net = TransformerConfig(widths=(16, 32, 64))
+    crop, stages, init = 128, STAGES, args.work / "identity"
+    if args.gpu:
+        net, crop, stages, init = TransformerConfig(), 256, [(40000, 1e-3)], None
+    recipe = MultiRecipe(
+        crop=crop, style_size=320, style_weight=args.style_weight, tv_weight=0.0, mix=0.25, net=net
+    )
+    styles = [args.styles_dir / f"{p}.jpg" for p in PAINTINGS]
+    out = None
+    for i, (steps, lr) in enumerate(stages[: args.stages]):
+        prev, out = out, args.work / (NAME if i == 0 else f"{NAME}_stage{i + 1}")
+        if (out / WEIGHTS_FILE).exists():
+            continue
+        print(f"== {NAME}, stage {i + 1}/{len(stages)}", flush=True)
+        train_multi(
+            args.data,
+            styles,
+            out,
+            recipe=recipe,
+            loop=LoopConfig(
+                steps=steps, batch_size=4, lr=lr, checkpoint_every=50, preview_every=100
+            ),
+            init=prev or init,
+            resume=(out / CHECKPOINT_FILE).exists(),
+            description=f"{len(PAINTINGS)} public-domain paintings in one net",
+        )
+    if args.install and out is not None:
+        install(out, NAME)
+
+
+if __name__ == "__main__":
+    main()
