@@ -14,7 +14,7 @@ Prints, from one run
      slot's scales and shifts for --add-steps: seconds, and its losses before (the slot's start,
      the mean of the other styles) and after.
 
-    python benchmarks/bench_multistyle.py [--steps-per-style 100] [--add-steps 400]
+    python benchmarks/bench_multistyle.py [--steps-per-style 100] [--add-steps 300]
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def same_budget(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     """Multi-style against single-style nets trained here with the same photos per style."""
     net = TransformerConfig(widths=(16, 32, 64))
     common: dict[str, Any] = dict(
-        crop=args.crop, style_size=320, style_weight=1.0, tv_weight=0.0, net=net
+        crop=args.crop, style_size=320, style_weight=0.5, tv_weight=0.0, net=net
     )
     loop: dict[str, Any] = dict(batch_size=4, lr=2e-3, checkpoint_every=0, preview_every=0)
     identity = work / "identity"
@@ -199,7 +199,7 @@ def main() -> None:
     ap.add_argument("--steps-per-style", type=int, default=100, help="0 skips section 2")
     ap.add_argument("--identity-steps", type=int, default=150)
     ap.add_argument("--crop", type=int, default=128)
-    ap.add_argument("--add-steps", type=int, default=400, help="0 skips section 4")
+    ap.add_argument("--add-steps", type=int, default=300, help="0 skips section 4")
     ap.add_argument("--new-style", default="edtaonisl")
     ap.add_argument("--photos", nargs="*", default=["tubingen", "golden_gate"])
     ap.add_argument("--size", type=int, default=256)

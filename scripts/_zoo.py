@@ -21,15 +21,18 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
     while path is not None:
         cfg = read_model(path).config
         rec = cfg.get("recipe", {})
-        stages.append(
-            {
-                "stage": path.name,
-                "steps": cfg.get("training", {}).get("steps"),
-                "seconds": cfg.get("training", {}).get("seconds"),
-                "style_weight": rec.get("recipe", {}).get("style_weight"),
-                "lr": rec.get("loop", {}).get("lr"),
-            }
-        )
+        recipe = rec.get("recipe", {})
+        entry = {
+            "stage": path.name,
+            "steps": cfg.get("training", {}).get("steps"),
+            "seconds": cfg.get("training", {}).get("seconds"),
+            "style_weight": recipe.get("style_weight"),
+            "lr": rec.get("loop", {}).get("lr"),
+        }
+        for key in ("feature_layers", "texture_weight"):  # lite stages
+            if key in recipe:
+                entry[key] = recipe[key]
+        stages.append(entry)
         path = Path(rec["init"]) if rec.get("init") else None
     return stages[::-1]
 

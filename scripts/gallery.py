@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--steps", type=int, default=100, help="iterations at half size")
-    ap.add_argument("--part", choices=["all", "optimize", "fast"], default="all")
+    ap.add_argument("--part", choices=["all", "optimize", "fast", "multi"], default="all")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
     if args.threads:
@@ -38,6 +38,8 @@ def main() -> None:
         fast_gallery(styles, photos)
     if args.part in ("all", "optimize"):
         optimize_gallery(args, styles, photos)
+    if args.part in ("all", "multi") and "paintings" in bw.zoo.names():
+        multi_gallery(args.data, photos)
     print(f"wrote {OUT}")
 
 
@@ -65,6 +67,28 @@ def fast_gallery(styles: dict[str, Image.Image], photos: dict[str, Image.Image])
                 [x for p in ("astronaut", "chelsea") for x in (full(photos[p]), lite(photos[p]))]
             )
         imageio.save(imageio.grid(rows, 192), OUT / "lite_grid.jpg", overwrite=True)
+
+
+def multi_gallery(data: Path, photos: dict[str, Image.Image]) -> None:
+    """The multi-style model: every style on two photos (paintings on top), blends of pairs at
+    0/25/50/75/100%, and a mask giving each half of a photo its own style."""
+    multi = bw.load_multi("paintings")
+    paintings = [imageio.load(data / "style" / f"{n}.jpg").rgb for n in multi.names]
+    rows = [[*paintings]]
+    for p in ("astronaut", "chelsea"):
+        rows.append([multi(photos[p], style=n) for n in multi.names])
+    imageio.save(imageio.grid(rows, 160), OUT / "multi_grid.jpg", overwrite=True)
+    pairs = [("starry_night", "the_scream"), ("great_wave", "mondrian"), ("udnie", "night_cafe")]
+    rows = []
+    for a, b in pairs:
+        photo = photos["astronaut"]
+        rows.append([multi(photo, style={a: 1 - t, b: t}) for t in (0.0, 0.25, 0.5, 0.75, 1.0)])
+    imageio.save(imageio.grid(rows, 192), OUT / "multi_blends.jpg", overwrite=True)
+    astro = photos["astronaut"]
+    mask = Image.new("RGB", astro.size, "white")
+    ImageDraw.Draw(mask).rectangle((0, 0, astro.size[0] // 2, astro.size[1]), fill="black")
+    masked = multi(astro, style=["starry_night", "water_lilies_monet"], mask=mask)
+    imageio.save(imageio.grid([[mask, masked]], 256), OUT / "multi_mask.jpg", overwrite=True)
 
 
 def optimize_gallery(

@@ -204,7 +204,7 @@ def test_demo_runs(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert code == 0, err
     assert stdout.strip() == str(out) and max(Image.open(out).size) == 96
     code, _, err = run(["demo", "-o", str(tmp_path / "other.png"), "--style", "mona_lisa"], capsys)
-    assert code == 1 and "mona_lisa: no such" in err and "starry_night" in err
+    assert code == 1 and "mona_lisa: not a bundled style" in err and "starry_night" in err
 
 
 @pytest.fixture

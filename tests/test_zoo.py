@@ -23,7 +23,7 @@ def test_at_least_four_bundled_styles() -> None:
     for entry in zoo.entries():
         assert entry.preview is not None, entry.name
         assert entry.config["training"]["steps"] > 0
-        assert entry.config["style"]["name"] or style_names(entry.config)
+        assert style_names(entry.config) or entry.config["style"]["name"]
         assert entry.description
         for name in style_names(entry.config):  # one preview per style of a multi-style model
             assert (entry.path / STYLE_PREVIEWS / f"{name}.jpg").is_file(), name

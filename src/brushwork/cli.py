@@ -487,7 +487,6 @@ def train_fast_cmd(
     """Train a fast feed-forward style (Johnson et al., 2016) on a folder of photos."""
     from brushwork.nets.transformer import TransformerConfig
     from brushwork.training.fast import FastRecipe, train_fast
-    from brushwork.training.loop import LoopConfig
 
     imageio.load(style)  # a bad style image fails before the VGG loads
     recipe = FastRecipe(
@@ -500,16 +499,7 @@ def train_fast_cmd(
         tv_weight=tv_weight,
         net=TransformerConfig(widths=parse_ints(widths, "--widths"), upsample=upsample),
     )
-    loop = LoopConfig(
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        preview_every=preview_every,
-        precision=precision,
-        device=device,
-    )
+    loop = _loop_config(locals())
     result = train_fast(
         data,
         style,
@@ -532,7 +522,10 @@ def train_lite_cmd(
     data: DataOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
     style: Annotated[
-        Path | None, typer.Option("--style", "-s", help="The teacher's style image (Gram term).")
+        Path | None,
+        typer.Option(
+            "--style", "-s", help="Match this style image's Gram statistics, not the teacher's."
+        ),
     ] = None,
     steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 1000,
     batch_size: BatchOpt = 4,
@@ -542,6 +535,9 @@ def train_lite_cmd(
     feature_weight: Annotated[float, typer.Option(help="Teacher-feature weight.")] = 1.0,
     style_weight: Annotated[float, typer.Option(help="Style (Gram) weight.")] = 0.5,
     pixel_weight: Annotated[float, typer.Option(help="Teacher-pixel MSE weight.")] = 1e5,
+    texture_weight: Annotated[
+        float, typer.Option(help="Weight of the teacher's Gram statistics (its texture).")
+    ] = 1.0,
     widths: Annotated[str, typer.Option(help="Lite net widths.")] = "16,32,64",
     preview_every: PreviewOpt = 100,
     checkpoint_every: CheckpointOpt = 50,
@@ -555,7 +551,6 @@ def train_lite_cmd(
     """Distil a fast style into the real-time lite net."""
     from brushwork.nets.lite import LiteConfig
     from brushwork.training.lite import LiteRecipe, train_lite
-    from brushwork.training.loop import LoopConfig
 
     if style is not None:
         imageio.load(style)
@@ -563,20 +558,12 @@ def train_lite_cmd(
         crop=crop,
         style_size=style_size,
         feature_weight=feature_weight,
-        style_weight=style_weight,
+        style_weight=style_weight if style is not None else 0.0,
         pixel_weight=pixel_weight,
+        texture_weight=0.0 if style is not None else texture_weight,
         net=LiteConfig(widths=parse_ints(widths, "--widths")),
     )
-    loop = LoopConfig(
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        preview_every=preview_every,
-        precision=precision,
-        device=device,
-    )
+    loop = _loop_config(locals())
     result = train_lite(
         data,
         teacher,
@@ -611,6 +598,9 @@ def train_multi_cmd(
     mix: Annotated[
         float, typer.Option(help="Share of photos trained on a random blend of two styles.")
     ] = 0.0,
+    norm_lr: Annotated[
+        float, typer.Option(help="Learning-rate multiplier of the per-style scales and shifts.")
+    ] = 10.0,
     widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
     init: Annotated[
         Path | None,
@@ -627,7 +617,6 @@ def train_multi_cmd(
 ) -> None:
     """Train one net on many styles (conditional instance norm, Dumoulin et al., 2017)."""
     from brushwork.nets.transformer import TransformerConfig
-    from brushwork.training.loop import LoopConfig
     from brushwork.training.multi import MultiRecipe, train_multi
 
     for s in style:
@@ -639,18 +628,10 @@ def train_multi_cmd(
         style_weight=style_weight,
         tv_weight=tv_weight,
         mix=mix,
+        norm_lr=norm_lr,
         net=TransformerConfig(widths=parse_ints(widths, "--widths")),
     )
-    loop = LoopConfig(
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        preview_every=preview_every,
-        precision=precision,
-        device=device,
-    )
+    loop = _loop_config(locals())
     result = train_multi(
         data,
         style,
@@ -677,7 +658,7 @@ def train_add_style_cmd(
         Path | None,
         typer.Option("--output", "-o", help="Write the grown model here (default: in place)."),
     ] = None,
-    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 400,
+    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 300,
     batch_size: BatchOpt = 4,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-2,
     style_weight: Annotated[
@@ -693,20 +674,10 @@ def train_add_style_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Add a style to a trained model, training only its new norm parameters."""
-    from brushwork.training.loop import LoopConfig
     from brushwork.training.multi import recorded_data, train_add_style
 
     imageio.load(style)
-    loop = LoopConfig(
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        preview_every=preview_every,
-        precision=precision,
-        device=device,
-    )
+    loop = _loop_config(locals())
     result = train_add_style(
         model,
         style,
@@ -719,6 +690,14 @@ def train_add_style_cmd(
         progress=not quiet,
     )
     _report_training(result, quiet)
+
+
+def _loop_config(options: dict[str, Any]) -> Any:
+    """The :class:`LoopConfig` of a train command, from its parameters of the same names."""
+    from brushwork.training.loop import LoopConfig
+
+    names = ("steps", "batch_size", "lr", "seed", "checkpoint_every", "preview_every")
+    return LoopConfig(**{n: options[n] for n in (*names, "precision", "device")})
 
 
 def _report_training(result: Any, quiet: bool) -> None:
@@ -764,11 +743,15 @@ def export_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
     format: Annotated[str, typer.Option("--format", "-f", help="onnx | openvino.")] = "onnx",
     overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    style: Annotated[
+        str | None,
+        typer.Option("--style", "-s", help="Multi-style model: a style or blend 'a:0.7,b:0.3'."),
+    ] = None,
 ) -> None:
     """Export a fast-style model to ONNX or OpenVINO IR (dynamic height and width)."""
     from brushwork.pipelines.export import export_model
 
-    _echo_path(export_model(model, output, format=format, overwrite=overwrite))
+    _echo_path(export_model(model, output, format=format, overwrite=overwrite, style=style))
 
 
 @app.command()

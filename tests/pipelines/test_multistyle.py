@@ -138,3 +138,19 @@ def test_single_style_models_have_no_styles_to_choose(tmp_path: Path) -> None:
         load(path, style="calm")
     with pytest.raises(OptionError, match="single-style"):
         load_multi(path)
+
+
+def test_a_blend_exports_as_a_single_style_net(multi_dir: Path, tmp_path: Path, small) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("onnxruntime")
+    import onnxruntime
+
+    from brushwork.pipelines.export import export_model
+
+    path = export_model(multi_dir, tmp_path / "blend.onnx", style="calm:0.5,odd:0.5")
+    photo = small("content/tubingen.jpg", 64)
+    x = imageio.to_tensor(photo)
+    (y,) = onnxruntime.InferenceSession(str(path)).run(None, {"image": x.numpy()})
+    want = styled(tiny_multi(), photo, torch.tensor([[0.5, 0.0, 0.5]]))
+    assert (torch.from_numpy(y).clamp(0, 1) - want).abs().max() < 1e-3
+    with pytest.raises(OptionError, match="holds 3 styles"):
+        export_model(multi_dir, tmp_path / "none.onnx")

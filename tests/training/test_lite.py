@@ -44,3 +44,30 @@ def _photo(data: Path):  # type: ignore[no-untyped-def]
 
     img = imageio.load(data / "content" / "tubingen.jpg").rgb
     return imageio.resize(img, (64, 48))
+
+
+def test_texture_term_matches_the_teachers_gram_per_photo() -> None:
+    import pytest
+
+    from brushwork.errors import OptionError
+    from brushwork.losses.style import gram_matrix
+    from brushwork.nets.lite import LiteNet
+    from brushwork.training.lite import LiteStyleRecipe
+
+    torch.manual_seed(0)
+    cfg = LiteConfig(widths=(8, 16, 16), residual_blocks=1)
+    teacher = LiteNet(cfg).eval()
+    recipe = LiteRecipe(crop=32, net=cfg, feature_layers={"relu2_2": 1.0}, texture_weight=2.0)
+    r = LiteStyleRecipe(recipe, teacher, None, describe={}, folder=Path("/nonexistent"))
+    batch = torch.rand(2, 3, 32, 32)
+    parts = r.losses(teacher, batch)  # the student is the teacher: nothing to learn
+    assert float(parts["style"]) < 1e-6 and float(parts["content"]) < 1e-6
+    target = r.loss.style_targets["relu2_2"]
+    feats = r.loss.encoder(teacher(batch).clamp(0, 1), ["relu2_2"])["relu2_2"]
+    assert target.shape[0] == 2 and torch.allclose(target, gram_matrix(feats), rtol=1e-4)
+    other = r.losses(LiteNet(cfg), batch)
+    assert float(other["style"]) > 0
+    expect = float(other["content"]) + 2.0 * float(other["style"]) + 1e6 * float(other["pixel"])
+    assert abs(float(other["total"]) - expect) < 1e-3 * expect
+    with pytest.raises(OptionError, match="either"):
+        LiteRecipe(style_weight=1.0, texture_weight=1.0)

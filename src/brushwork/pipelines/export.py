@@ -8,11 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from brushwork import zoo
 from brushwork.errors import OutputExistsError, unknown_choice
-from brushwork.modelfile import read_model
-from brushwork.nets.registry import FEEDFORWARD, load_net
-from brushwork.runtime import model_digest
+from brushwork.pipelines.feedforward import load
 from brushwork.runtime.export import CONFIG_KEY, DIGEST_KEY, FORMATS, export_onnx, export_openvino
 
 SUFFIX = {"onnx": ".onnx", "openvino": ".xml"}
@@ -24,9 +21,11 @@ def export_model(
     *,
     format: str = "onnx",
     overwrite: bool = False,
+    style: str | None = None,
 ) -> Path:
     """Write a bundled style or model folder as ``format``; returns the file written (for
-    OpenVINO the ``.xml``, with its ``.bin`` beside it).
+    OpenVINO the ``.xml``, with its ``.bin`` beside it). A multi-style model exports one of its
+    styles or a blend (``style``: ``"name"`` or ``"a:0.7,b:0.3"``) as a single-style net.
 
     Example:
         ``export_model("starry_night", "starry_night.onnx")``; then in onnxruntime:
@@ -42,12 +41,11 @@ def export_model(
         existing = [p for p in existing if p == out]
     if existing and not overwrite:
         raise OutputExistsError(f"{existing[0]} exists; pass --overwrite to replace it")
-    model = read_model(zoo.resolve(name_or_path))
-    net = load_net(model, expect=FEEDFORWARD).float()
-    digest = model_digest(model.state, model.config)
+    fast = load(name_or_path, style=style)
+    net, config, digest = fast.net.float(), fast.config, fast.digest
     if format == "onnx":
-        return export_onnx(net, out, config=model.config, digest=digest)
+        return export_onnx(net, out, config=config, digest=digest)
     with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = export_onnx(net, Path(tmp) / "plain.onnx", config=model.config, digest=digest)
-        meta = {CONFIG_KEY: json.dumps(model.config), DIGEST_KEY: digest}
+        onnx_path = export_onnx(net, Path(tmp) / "plain.onnx", config=config, digest=digest)
+        meta = {CONFIG_KEY: json.dumps(config), DIGEST_KEY: digest}
         return export_openvino(onnx_path, out, meta=meta)

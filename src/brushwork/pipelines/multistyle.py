@@ -83,8 +83,8 @@ def find_model(spec: str, model: str | os.PathLike[str] | None = None) -> tuple[
     close = difflib.get_close_matches(str(missing), known, n=1)
     hint = f" Did you mean the bundled style {close[0]!r}?" if close else ""
     raise OptionError(
-        f"{missing}: no such style image, bundled style or style of a bundled multi-style model "
-        f"(bundled: {', '.join(known) or 'none'}).{hint}"
+        f"{missing}: not a bundled style, a style of a bundled multi-style model, a model "
+        f"folder or an image file (bundled: {', '.join(known) or 'none'}).{hint}"
     )
 
 

@@ -133,8 +133,8 @@ class FastStyleRecipe:
             )
             self.loss.set_style([imageio.to_tensor(s).to(device)])
 
-    def trainable(self) -> list[nn.Parameter]:
-        return list(self.net.parameters())
+    def param_groups(self, lr: float) -> list[dict[str, Any]]:
+        return [{"params": list(self.net.parameters()), "lr": lr}]
 
     def begin_step(self, step: int) -> None:
         pass

@@ -1,11 +1,11 @@
 """Recipe for lite styles: distil a trained full-size fast style into a :class:`LiteNet`
 (knowledge distillation, Hinton et al., 2015, with perceptual targets as in Johnson et al.).
 
-The student sees the teacher's output for each photo and matches it in pixels and in VGG
-features (relu2_2, relu3_3); optionally also the Gram statistics of the style image on the layers
-that pass already computes. No relu4 pass and no style search: warm-started from a lite identity
-net (``teacher=None``: the photo itself is the target), a lite style trains in minutes on a CPU
-once its teacher exists.
+The student sees the teacher's output for each photo and matches it in pixels, in VGG features
+(relu2_2, relu3_3) and in the Gram statistics of those features (the teacher's texture, which
+feature matching alone blurs); optionally the Gram statistics of the style image instead. No
+relu4 pass and no style search: warm-started from a lite identity net (``teacher=None``: the
+photo itself is the target), a lite style trains in minutes on a CPU once its teacher exists.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from brushwork import zoo
 from brushwork.encoders.vgg19 import check_layers, load_vgg19
 from brushwork.errors import OptionError
 from brushwork.losses.perceptual import PerceptualLoss
+from brushwork.losses.style import gram_matrix
 from brushwork.modelfile import read_model
 from brushwork.nets.lite import LiteConfig, LiteNet
 from brushwork.nets.registry import load_net
@@ -44,6 +45,8 @@ class LiteRecipe:
         style_layers: layers of an optional Gram loss (needs the style image; the default weight
             0 is pure distillation: the teacher's pictures already carry the style).
         feature_weight, style_weight, pixel_weight: loss weights (pixel: MSE in [0, 1]).
+        texture_weight: weight of matching the Gram matrices of the teacher's output at
+            ``feature_layers`` (per photo; free: those features are computed anyway).
         net: the student's config.
     """
 
@@ -58,12 +61,15 @@ class LiteRecipe:
     feature_weight: float = 1.0
     style_weight: float = 0.0
     pixel_weight: float = 1e6
+    texture_weight: float = 0.0
     net: LiteConfig = field(default_factory=LiteConfig)
 
     def __post_init__(self) -> None:
         check_layers(self.feature_layers)
         check_layers(self.style_layers)
-        check_weights(self, ("feature_weight", "style_weight", "pixel_weight"))
+        check_weights(self, ("feature_weight", "style_weight", "pixel_weight", "texture_weight"))
+        if self.style_weight > 0 and self.texture_weight > 0:
+            raise OptionError("use either the style image's Gram term or the teacher's, not both")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -98,13 +104,18 @@ class LiteStyleRecipe(FastStyleRecipe):
         for p in self.teacher.parameters() if self.teacher is not None else []:
             p.requires_grad_(False)
         use_style = style is not None and recipe.style_weight > 0
-        layers = [*recipe.feature_layers, *(recipe.style_layers if use_style else {})]
+        self.texture = recipe.texture_weight > 0 and teacher is not None
+        grams: Mapping[str, float] = {}
+        if use_style:
+            grams = recipe.style_layers
+        elif self.texture:
+            grams = recipe.feature_layers
         self.loss = PerceptualLoss(
-            load_vgg19(max_layer=_deepest(layers)),
+            load_vgg19(max_layer=_deepest([*recipe.feature_layers, *grams])),
             content_layers=recipe.feature_layers,
-            style_layers=recipe.style_layers if use_style else {},
+            style_layers=grams,
             content_weight=recipe.feature_weight,
-            style_weight=recipe.style_weight if use_style else 0.0,
+            style_weight=recipe.style_weight if use_style else recipe.texture_weight,
         )
         self.style = style if use_style else None
         self.describe = describe
@@ -120,6 +131,10 @@ class LiteStyleRecipe(FastStyleRecipe):
         with torch.no_grad():
             target = batch if self.teacher is None else self.teacher(batch).clamp(0, 1)
             self.loss.set_content(target)
+            if self.texture:  # the teacher's own texture statistics, per photo
+                self.loss.style_targets = {
+                    k: gram_matrix(v) for k, v in self.loss.content_targets.items()
+                }
         y = net(batch)
         parts: dict[str, torch.Tensor] = self.loss(y)
         parts["pixel"] = F.mse_loss(y.float(), target.float())

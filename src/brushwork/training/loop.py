@@ -39,8 +39,8 @@ class Recipe(Protocol):
     def to(self, device: torch.device) -> None:
         """Move the net and loss networks to ``device``."""
 
-    def trainable(self) -> list[nn.Parameter]:
-        """The parameters the optimiser updates."""
+    def param_groups(self, lr: float) -> list[dict[str, Any]]:
+        """The parameters the optimiser updates, as Adam parameter groups (each with its lr)."""
 
     def begin_step(self, step: int) -> None:
         """Called before each step's :meth:`losses` with the number of steps done so far."""
@@ -176,8 +176,7 @@ def fit(
     precision = resolve_precision(loop.precision, device)
     recipe.to(device)
     net = recipe.net.train()
-    params = recipe.trainable()
-    optimizer = torch.optim.Adam(params, lr=loop.lr)
+    optimizer = torch.optim.Adam(recipe.param_groups(loop.lr), lr=loop.lr)
     # what a resumed run must share; steps, schedule and device may change between runs
     fixed = {
         k: v for k, v in asdict(loop).items() if k in ("batch_size", "lr", "seed", "precision")

@@ -45,14 +45,19 @@ class MultiRecipe(FastRecipe):
     Attributes:
         mix: probability that a photo's target is a random blend of two styles rather than one
             (0: one style per photo, as in the paper).
+        norm_lr: learning-rate multiplier of the style parameters (scales and shifts) over the
+            shared weights.
     """
 
     mix: float = 0.0
+    norm_lr: float = 10.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not 0.0 <= self.mix <= 1.0:
             raise OptionError(f"mix must be between 0 and 1, got {self.mix}")
+        if not self.norm_lr > 0:
+            raise OptionError(f"norm_lr must be > 0, got {self.norm_lr}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MultiRecipe:
@@ -118,10 +123,19 @@ class MultiStyleRecipe(FastStyleRecipe):
                 p.requires_grad_(True)
                 p.register_hook(lambda g, k=keep: g * k.to(g))  # type: ignore[no-untyped-call]
 
-    def trainable(self) -> list[nn.Parameter]:
-        if not self.frozen:
-            return list(self.net.parameters())
-        return [p for m in conditional_norms(self.net) for p in (m.weight, m.bias)]
+    def param_groups(self, lr: float) -> list[dict[str, Any]]:
+        """The style parameters at ``norm_lr`` times the shared weights' rate (they are few and
+        must move far from their common start for the styles to part); add-style trains only
+        them, at ``lr`` itself."""
+        norms = [p for m in conditional_norms(self.net) for p in (m.weight, m.bias)]
+        if self.frozen:
+            return [{"params": norms, "lr": lr}]
+        ids = {id(p) for p in norms}
+        shared = [p for p in self.net.parameters() if id(p) not in ids]
+        return [
+            {"params": shared, "lr": lr},
+            {"params": norms, "lr": lr * self.recipe.norm_lr},
+        ]
 
     def to(self, device: torch.device) -> None:
         self.net.to(device)
@@ -340,7 +354,7 @@ def train_add_style(
             the old styles are kept bit for bit). Checkpoints, previews and the log go to
             ``<output>/add_style_<name>/``.
     """
-    loop = loop or LoopConfig(steps=400, lr=1e-2)
+    loop = loop or LoopConfig(steps=300, lr=1e-2)
     src = zoo.resolve(model)
     if output is None and src.parent == zoo.ZOO_DIR:
         raise OptionError(f"{model}: a bundled model cannot change in place; pass --output")
