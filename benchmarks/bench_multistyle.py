@@ -14,7 +14,7 @@ Prints, from one run
      slot's scales and shifts for --add-steps: seconds, and its losses before (the slot's start,
      the mean of the other styles) and after.
 
-    python benchmarks/bench_multistyle.py [--steps-per-style 100] [--add-steps 300]
+    python benchmarks/bench_multistyle.py [--steps-per-style 80] [--add-steps 300]
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def add_style(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--styles", nargs="*", default=["starry_night", "mondrian", "udnie"])
-    ap.add_argument("--steps-per-style", type=int, default=100, help="0 skips section 2")
+    ap.add_argument("--steps-per-style", type=int, default=80, help="0 skips section 2")
     ap.add_argument("--identity-steps", type=int, default=150)
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--add-steps", type=int, default=300, help="0 skips section 4")

@@ -92,8 +92,11 @@ class MultiStyle:
     """A multi-style model; :meth:`select` a style or blend, or :meth:`stylize` with a mask.
 
     Example:
-        >>> ms = MultiStyle.from_pretrained("paintings")  # doctest: +SKIP
-        >>> ms.select({"starry_night": 0.7, "the_scream": 0.3})("photo.jpg")  # doctest: +SKIP
+        >>> ms = MultiStyle.from_pretrained("paintings")
+        >>> ms.names[:3]
+        ['starry_night', 'the_scream', 'great_wave']
+        >>> ms.select({"starry_night": 0.7, "the_scream": 0.3}).name
+        'paintings[starry_night:0.7,the_scream:0.3]'
     """
 
     def __init__(
