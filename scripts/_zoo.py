@@ -8,8 +8,7 @@ from typing import Any
 
 import torch
 
-from brushwork.modelfile import PREVIEW_FILE, WEIGHTS_FILE, read_model, write_model
-from brushwork.training.multi import STYLE_PREVIEWS
+from brushwork.modelfile import PREVIEW_FILE, STYLE_PREVIEWS, WEIGHTS_FILE, read_model, write_model
 from brushwork.zoo import ZOO_DIR
 
 

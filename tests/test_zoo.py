@@ -8,9 +8,9 @@ import torch
 from brushwork import image as imageio
 from brushwork import zoo
 from brushwork.errors import OptionError
+from brushwork.modelfile import STYLE_PREVIEWS
 from brushwork.pipelines.feedforward import load
 from brushwork.pipelines.multistyle import find_model, style_names
-from brushwork.training.multi import STYLE_PREVIEWS
 
 BUNDLED = zoo.names()
 #: every bundled style: (model, style within it or None for a single-style model)

@@ -716,8 +716,8 @@ def _report_training(result: Any, quiet: bool) -> None:
 def models_list() -> None:
     """The bundled styles, with their preview and training recipe."""
     from brushwork import zoo
+    from brushwork.modelfile import STYLE_PREVIEWS
     from brushwork.pipelines.multistyle import style_names
-    from brushwork.training.multi import STYLE_PREVIEWS
 
     for entry in zoo.entries():
         train = entry.config.get("training", {})

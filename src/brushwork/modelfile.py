@@ -24,6 +24,8 @@ from brushwork.weights import read_safetensors, write_safetensors
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 PREVIEW_FILE = "preview.jpg"
+#: folder of a multi-style model holding one preview per style, ``<name>.jpg``
+STYLE_PREVIEWS = "previews"
 
 
 @dataclass

@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from brushwork.errors import OptionError
-from brushwork.modelfile import read_model
+from brushwork.modelfile import STYLE_PREVIEWS, read_model
 from brushwork.nets.multistyle import StyleMix, conditional_norms
 from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.training.fast import FastRecipe, train_fast
-from brushwork.training.multi import STYLE_PREVIEWS, MultiRecipe, train_add_style, train_multi
+from brushwork.training.multi import MultiRecipe, train_add_style, train_multi
 from tests.training.test_fast import loop, losses
 
 TINY = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)

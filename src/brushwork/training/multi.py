@@ -25,7 +25,7 @@ from torch import nn
 from brushwork import __version__, zoo
 from brushwork import image as imageio
 from brushwork.errors import OptionError
-from brushwork.modelfile import WEIGHTS_FILE, read_model, write_model
+from brushwork.modelfile import STYLE_PREVIEWS, WEIGHTS_FILE, read_model, write_model
 from brushwork.nets.multistyle import StyleMix, add_slots, conditional_norms, spread, styles_of
 from brushwork.nets.norm import set_condition
 from brushwork.nets.registry import load_net
@@ -33,9 +33,6 @@ from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastRecipe, FastStyleRecipe, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit
-
-#: folder of a multi-style model holding one preview strip per style, ``<name>.jpg``
-STYLE_PREVIEWS = "previews"
 
 
 @dataclass(frozen=True)
