@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-slow lint gallery bench zoo paintings clean
+.PHONY: setup demo test test-slow lint gallery bench zoo paintings adain clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,7 @@ bench: setup
 	$(PY) benchmarks/bench_inference.py --sizes 256 512 720p 1080p
 	$(PY) benchmarks/bench_inference.py --sizes 4k --repeats 0 --backends torch openvino --skip-quality
 	$(PY) benchmarks/bench_multistyle.py
+	$(PY) benchmarks/bench_adain.py
 
 # retrain the bundled fast styles (frugal CPU recipe; resumable: run again after an interruption)
 zoo: setup
@@ -52,6 +53,10 @@ zoo: setup
 # retrain the bundled multi-style model (after `make zoo`, whose identity net it starts from)
 paintings: setup
 	$(PY) scripts/train_paintings.py --install
+
+# retrain the bundled AdaIN decoder (frugal CPU recipe, about two hours on one core; resumable)
+adain: setup
+	$(PY) scripts/train_adain.py --install
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache .bench

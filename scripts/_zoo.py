@@ -27,8 +27,9 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
             "seconds": cfg.get("training", {}).get("seconds"),
             "style_weight": recipe.get("style_weight"),
             "lr": rec.get("loop", {}).get("lr"),
+            "batch_size": rec.get("loop", {}).get("batch_size"),
         }
-        for key in ("feature_layers", "texture_weight"):  # lite stages
+        for key in ("feature_layers", "texture_weight", "pixel_weight"):  # lite, adain stages
             if key in recipe:
                 entry[key] = recipe[key]
         stages.append(entry)

@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--steps", type=int, default=100, help="iterations at half size")
-    ap.add_argument("--part", choices=["all", "optimize", "fast", "multi"], default="all")
+    ap.add_argument("--part", choices=["all", "optimize", "fast", "multi", "adain"], default="all")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
     if args.threads:
@@ -40,6 +40,8 @@ def main() -> None:
         optimize_gallery(args, styles, photos)
     if args.part in ("all", "multi") and "paintings" in bw.zoo.names():
         multi_gallery(args.data, photos)
+    if args.part in ("all", "adain") and "adain" in bw.zoo.names():
+        adain_gallery(args.data, photos)
     print(f"wrote {OUT}")
 
 
@@ -89,6 +91,42 @@ def multi_gallery(data: Path, photos: dict[str, Image.Image]) -> None:
     ImageDraw.Draw(mask).rectangle((0, 0, astro.size[0] // 2, astro.size[1]), fill="black")
     masked = multi(astro, style=["starry_night", "water_lilies_monet"], mask=mask)
     imageio.save(imageio.grid([[mask, masked]], 256), OUT / "multi_mask.jpg", overwrite=True)
+
+
+#: public-domain paintings the bundled AdaIN decoder never saw in training
+UNSEEN = ("starry_night", "the_scream", "great_wave", "composition_vii", "udnie")
+
+
+def adain_gallery(data: Path, photos: dict[str, Image.Image]) -> None:
+    """AdaIN with paintings held out of the decoder's training: each on three photos; the
+    alpha trade-off; a blend of two; a mask; colour preservation."""
+    adain = bw.load("adain")
+    assert isinstance(adain, bw.ArbitraryStyle)
+    held = set(adain.config["held_out"])
+    assert held >= set(UNSEEN), held
+    paintings = {n: imageio.load(data / "style" / f"{n}.jpg").rgb for n in UNSEEN}
+    rows = [[Image.new("RGB", (8, 8), "white"), *paintings.values()]]
+    for photo in photos.values():
+        rows.append([photo] + [adain(photo, style=p) for p in paintings.values()])
+    imageio.save(imageio.grid(rows, 192), OUT / "adain_grid.jpg", overwrite=True)
+    astro = photos["chelsea"]
+    wave, scream = paintings["great_wave"], paintings["the_scream"]
+    alphas = [adain(astro, style=wave, alpha=a) for a in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    blends = [
+        adain(astro, style=[wave, scream], weights=[1 - t, t]) for t in (0.0, 0.25, 0.5, 0.75, 1.0)
+    ]
+    mask = Image.new("RGB", astro.size, "white")
+    ImageDraw.Draw(mask).rectangle((0, 0, astro.size[0] // 2, astro.size[1]), fill="black")
+    extras = [
+        mask,
+        adain(astro, style=[wave, scream], mask=mask),
+        adain(astro, style=scream, preserve_color="luminance"),
+        adain(astro, style=scream, preserve_color="histogram"),
+        astro,
+    ]
+    imageio.save(
+        imageio.grid([alphas, blends, extras], 192), OUT / "adain_controls.jpg", overwrite=True
+    )
 
 
 def optimize_gallery(

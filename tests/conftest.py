@@ -28,7 +28,8 @@ def data() -> Path:
 
 @pytest.fixture(autouse=True)
 def _threads() -> None:
-    torch.set_num_threads(2)
+    # 2 cores here; BRUSHWORK_TEST_THREADS=1 leaves one to a training run in the background
+    torch.set_num_threads(int(os.environ.get("BRUSHWORK_TEST_THREADS", "2")))
 
 
 @pytest.fixture

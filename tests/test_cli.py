@@ -92,7 +92,28 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
     )
     (d / "corrupt_model" / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}")
     _tiny_multi(d / "multi")
+    _tiny_decoder(d / "decoder")
+    _tiny_decoder(d / "decoder3", layer="relu3_1", claims="relu4_1")
+    painting = imageio.load(data / "style" / "the_scream.jpg").rgb
+    painting.resize((10, 12)).save(d / "tinystyle.png")
     return d
+
+
+def _tiny_decoder(folder: Path, layer: str = "relu4_1", claims: str | None = None) -> Path:
+    """A random AdaIN decoder for ``layer`` whose config says ``claims`` (default: the same)."""
+    import torch
+
+    from brushwork.modelfile import write_model
+    from brushwork.nets.adain import AdaINDecoder, DecoderConfig
+
+    torch.manual_seed(0)
+    net = AdaINDecoder(DecoderConfig(layer=layer, width=0.125))
+    config = {
+        "architecture": "adain_decoder",
+        "config": DecoderConfig(layer=claims or layer, width=0.125).to_dict(),
+        "encoder": {"name": "vgg19", "layer": claims or layer},
+    }
+    return write_model(folder, net.state_dict(), config)
 
 
 def _tiny_multi(folder: Path) -> Path:
@@ -159,6 +180,18 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "mask no style": (["stylize", str(c), "-m", str(d / "multi"), "-s", "calm", "-s", "odd", "--mask", str(d / "noisymask.png"), *o], "mask colours do not fit"),
         "multi one style": (["train", "multi", "--data", str(d), "-s", str(s), "-o", str(out / "m"), "-q"], "at least two"),
         "add to bundled": (["train", "add-style", "-m", "starry_night", "-s", str(s), "--data", str(d), "-q"], "cannot change in place"),
+        "alpha": (["stylize", str(c), "-s", str(s), "--alpha", "1.5", *o[:2]], "alpha must be between 0 and 1"),
+        "adain weights": (["stylize", str(c), "-s", str(s), "-s", str(s), "--blend", "1", *o[:2]], "2 style image.*1 style weight"),
+        "adain steps": (["stylize", str(c), "-s", str(s), "--method", "adain", *o], "--steps is an option of --method optimize"),
+        "tiny style": (["stylize", str(c), "-s", str(d / "tinystyle.png"), *o[:2]], "smaller than"),
+        "huge style": (["stylize", str(c), "-s", str(d / "huge.png"), *o[:2]], "too large|over the limit"),
+        "decoder depth": (["stylize", str(c), "-s", str(s), "-m", str(d / "decoder3"), *o[:2]], "weights do not fit"),
+        "decoder as style": (["stylize", str(c), "-s", "adain", *o[:2]], "is an AdaIN decoder, not a style"),
+        "fast with decoder": (["stylize", str(c), "-s", str(s), "-m", str(d / "decoder"), "--method", "fast", *o[:2]], "use it with --method adain"),
+        "demo decoder": (["demo", "-o", str(out / "out.png"), "--style", "adain"], "is an AdaIN decoder"),
+        "strength with adain": (["stylize", str(c), "-s", str(s), "--strength", "0.5", *o[:2]], "--strength is an option of fast styles.*--alpha"),
+        "alpha with fast": (["stylize", str(c), "-s", "starry_night", "--alpha", "0.5", *o[:2]], "--alpha is an option of AdaIN"),
+        "hold out typo": (["train", "adain", "--content", str(d), "-s", str(s), "--hold-out", "styel", "-o", str(out / "m"), "-q"], "held-out style"),
         "add-style data": (["train", "add-style", "-m", str(d / "multi"), "-s", str(s), "-q"], "pass --data"),
         "lite style": (["train", "lite", "--teacher", "starry_night", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
     }  # fmt: skip
@@ -171,7 +204,9 @@ CASES = [
     "glob", "no images", "train style", "resume nothing", "fast size", "backend", "compile backend",
     "export format", "export model", "lite teacher", "lite style", "blend weights",
     "negative weight", "style in model", "style index", "multi unchosen", "mask no style",
-    "multi one style", "add to bundled", "add-style data",
+    "multi one style", "add to bundled", "add-style data", "alpha", "adain weights",
+    "adain steps", "tiny style", "huge style", "decoder depth", "decoder as style",
+    "fast with decoder", "demo decoder", "hold out typo", "strength with adain", "alpha with fast",
 ]  # fmt: skip
 
 
@@ -408,3 +443,99 @@ def test_models_list(capsys) -> None:  # type: ignore[no-untyped-def]
     for name in ("starry_night", "the_scream", "great_wave", "composition_vii"):
         assert name in out
     assert "preview.jpg" in out and "steps" in out
+
+
+def test_style_images_go_to_adain_with_its_controls(pair, tmp_path, capsys, bad_inputs) -> None:  # type: ignore[no-untyped-def]
+    c, s = pair
+    dec = bad_inputs / "decoder"
+    out = tmp_path / "a.png"
+    code, stdout, err = run(
+        ["stylize", str(c), "-s", str(s), "-m", str(dec), "-o", str(out)], capsys
+    )
+    assert code == 0, err
+    assert "torch" in err and stdout.strip() == str(out)
+    assert Image.open(out).size == Image.open(c).size
+    mask = tmp_path / "mask.png"
+    half = Image.new("RGB", Image.open(c).size, "black")
+    half.paste((255, 255, 255), (half.width // 2, 0, half.width, half.height))
+    half.save(mask)
+    for extra in (
+        ["--alpha", "0.5", "--preserve-color", "luminance", "--size", "48"],
+        ["-s", str(s), "--blend", "0.7,0.3"],
+        ["-s", str(c), "--mask", str(mask)],
+    ):
+        code, _, err = run(
+            [
+                "stylize",
+                str(c),
+                "-s",
+                str(s),
+                "-m",
+                str(dec),
+                *extra,
+                "-o",
+                str(tmp_path / "b.png"),
+                "--overwrite",
+                "-q",
+            ],
+            capsys,
+        )
+        assert code == 0, (extra, err)
+    # a folder of photos, one decoder load
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("x.png", "y.png"):
+        Image.open(c).save(photos / name)
+    code, stdout, err = run(
+        [
+            "stylize",
+            str(photos),
+            "-s",
+            str(s),
+            "-m",
+            str(dec),
+            "-o",
+            str(tmp_path / "styled"),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "styled").iterdir()) == ["x.png", "y.png"]
+    # optimisation options with a style image pick optimisation
+    code, _, err = run(
+        [
+            "stylize",
+            str(c),
+            "-s",
+            str(s),
+            "--steps",
+            "2",
+            "--size",
+            "32",
+            "-o",
+            str(tmp_path / "o.png"),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+
+
+def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "dec"
+    args = ["train", "adain", "--content", str(data / "content"), "-s", str(data / "style" / "mondrian.jpg"),
+            "-s", str(data / "style" / "udnie.jpg"), "--hold-out", "udnie", "-o", str(out),
+            "--crop", "48", "--width", "0.125", "--batch-size", "1", "--preview-every", "0",
+            "--checkpoint-every", "1", "--precision", "fp32", "-q"]  # fmt: skip
+    code, _, err = run([*args, "--steps", "1"], capsys)
+    assert code == 0, err
+    code, _, err = run([*args, "--steps", "2", "--resume"], capsys)
+    assert code == 0, err
+    import json
+
+    config = json.loads((out / "config.json").read_text())
+    assert config["training"]["steps"] == 2 and config["held_out"] == ["udnie"]
+    code, _, err = run(["stylize", str(data / "content" / "tubingen.jpg"), "-s", str(data / "style" / "udnie.jpg"),
+                        "-m", str(out), "--size", "64", "-o", str(tmp_path / "t.png"), "-q"], capsys)  # fmt: skip
+    assert code == 0, err

@@ -5,6 +5,7 @@ Example (see the README for more)::
     import brushwork as bw
     out = bw.load("starry_night")("photo.jpg", strength=0.8)     # a bundled fast style
     out = bw.load("paintings", style="udnie:0.7,mosaic:0.3")("photo.jpg")  # a multi-style blend
+    out = bw.load("adain")("photo.jpg", style="any_painting.jpg", alpha=0.8)  # AdaIN, any style
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
 """
 
@@ -12,7 +13,9 @@ __version__ = "0.1.0"
 
 from brushwork import samples
 from brushwork.errors import BrushworkError
-from brushwork.pipelines.feedforward import FastStyle, load
+from brushwork.pipelines.arbitrary import ArbitraryStyle, load_adain
+from brushwork.pipelines.feedforward import FastStyle
+from brushwork.pipelines.loader import load
 from brushwork.pipelines.multistyle import MultiStyle, load_multi
 from brushwork.pipelines.optimize import (
     OptimizeConfig,
@@ -22,6 +25,7 @@ from brushwork.pipelines.optimize import (
 )
 
 __all__ = [
+    "ArbitraryStyle",
     "BrushworkError",
     "FastStyle",
     "MultiStyle",
@@ -29,6 +33,7 @@ __all__ = [
     "OptimizeResult",
     "__version__",
     "load",
+    "load_adain",
     "load_multi",
     "optimize",
     "optimize_result",

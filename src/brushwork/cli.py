@@ -26,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-METHODS = ("auto", "fast", "optimize")
+METHODS = ("auto", "fast", "adain", "optimize")
 
 
 # options shared by several commands
@@ -127,9 +127,38 @@ def plan_outputs(
     return pairs
 
 
-def pick_method(method: str, styles: list[str], model: str | None = None) -> str:
+def _is_adain(model: str) -> bool:
+    from brushwork import zoo
+    from brushwork.modelfile import read_model
+
+    return read_model(zoo.resolve(model)).architecture == "adain_decoder"
+
+
+#: options only optimisation uses, with their defaults: given with style images, they pick it
+OPTIMIZE_ONLY: dict[str, Any] = {
+    "steps": "300",
+    "scales": None,
+    "optimizer": "lbfgs",
+    "lr": None,
+    "init": "content",
+    "content_weight": 1.0,
+    "style_weight": 1e2,
+    "tv_weight": 1e5,
+    "content_layers": "relu4_2",
+    "style_layers": "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1",
+    "pooling": "max",
+    "save_every": 0,
+}
+
+
+def pick_method(
+    method: str,
+    styles: list[str],
+    model: str | None = None,
+    optimize_options: list[str] | None = None,
+) -> str:
     """auto: a bundled name, model folder or style of a multi-style model -> fast; image files
-    -> optimize."""
+    -> adain, or optimize when options only optimisation has (``optimize_options``) are given."""
     from brushwork import zoo
     from brushwork.pipelines.multistyle import find_model
 
@@ -139,11 +168,27 @@ def pick_method(method: str, styles: list[str], model: str | None = None) -> str
         if method == "optimize":
             raise OptionError("--model picks a trained model; --method optimize takes images")
         zoo.resolve(model)
-        return "fast"
+        adain = _is_adain(model)
+        if method == "fast" and adain:
+            raise OptionError(f"{model}: is an AdaIN decoder; use it with --method adain")
+        if method == "adain" and not adain:
+            raise OptionError(f"{model}: is not an AdaIN decoder (brushwork train adain)")
+        method = "adain" if adain else "fast"
+        if method == "fast":
+            return method
     models = [s for s in styles if s in zoo.names() or zoo.is_model_path(s)]
+    decoders = [s for s in models if _is_adain(s)]
+    if decoders:
+        raise OptionError(
+            f"{decoders[0]}: is an AdaIN decoder, not a style; give style images with --style "
+            f"(and the decoder with --model if not the bundled one)"
+        )
     if method == "auto":
         inside = not models and not any(Path(s).exists() for s in styles)
-        method = "fast" if models or inside else "optimize"
+        method = "fast" if models or inside else "optimize" if optimize_options else "adain"
+    if method == "adain" and optimize_options:
+        flag = "--" + optimize_options[0].replace("_", "-")
+        raise OptionError(f"{flag} is an option of --method optimize, not adain")
     if method == "fast":
         for s in styles:
             if not (s in models or Path(s).exists()):
@@ -151,7 +196,7 @@ def pick_method(method: str, styles: list[str], model: str | None = None) -> str
             elif Path(s).is_file() and s not in models:
                 raise OptionError(
                     f"{s}: is an image; a fast style needs a trained model "
-                    "(brushwork train fast), or use --method optimize"
+                    "(brushwork train fast), or use --method adain or optimize"
                 )
     else:
         for s in styles:
@@ -165,6 +210,8 @@ def pick_method(method: str, styles: list[str], model: str | None = None) -> str
                 )
             if s in models:
                 raise OptionError(f"{s}: is a trained model; use it with --method fast")
+            if Path(s).is_dir():
+                raise ImageError(f"{s}: is a directory; --style takes style image files")
     return method
 
 
@@ -188,16 +235,27 @@ def stylize(
     ],
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="fast: the multi-style model the --style names are in."),
+        typer.Option(
+            "--model",
+            "-m",
+            help="fast: the multi-style model the --style names are in; adain: the decoder.",
+        ),
     ] = None,
     method: Annotated[
-        str, typer.Option(help="auto | fast (trained net) | optimize (Gatys et al.).")
+        str,
+        typer.Option(
+            help="auto (names: fast; images: adain) | fast (trained net) | adain (any style "
+            "image, one pass) | optimize (Gatys et al.)."
+        ),
     ] = "auto",
     size: Annotated[
         int | None,
         typer.Option(help="Long side of the output (default: own size; optimize: 512)."),
     ] = None,
     strength: Annotated[float, typer.Option(help="fast: 1 = full style, 0 = the photo.")] = 1.0,
+    alpha: Annotated[
+        float, typer.Option(help="adain: content-style trade-off, 1 = full style, 0 = content.")
+    ] = 1.0,
     tile: Annotated[
         int | None, typer.Option(help="fast: tile side for large images (default: auto).")
     ] = None,
@@ -254,7 +312,17 @@ def stylize(
     quiet: QuietOpt = False,
 ) -> None:
     """Stylise photos with a bundled style, a trained model, or style images."""
-    method = pick_method(method, style, model)
+    options = locals()
+    given = [k for k, default in OPTIMIZE_ONLY.items() if options[k] != default]
+    method = pick_method(method, style, model, given)
+    fast_only = {"strength": strength != 1.0, "tile": tile is not None,
+                 "backend": backend != "auto", "compile": compile}  # fmt: skip
+    if method != "fast" and any(fast_only.values()):
+        flag = next(k for k, v in fast_only.items() if v)
+        hint = "; AdaIN's trade-off is --alpha" if flag == "strength" else ""
+        raise OptionError(f"--{flag} is an option of fast styles, not of {method}{hint}")
+    if method != "adain" and alpha != 1.0:
+        raise OptionError(f"--alpha is an option of AdaIN (style images), not of {method}")
     found = expand_inputs(inputs)
     pairs = plan_outputs(found, output, overwrite=overwrite)
     if method == "fast":
@@ -281,6 +349,26 @@ def stylize(
             model=model,
             mask=mask,
             mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
+        )
+        return
+    if method == "adain":
+        from brushwork.ops.regions import parse_hex
+
+        _stylize_adain(
+            pairs,
+            style,
+            model=model,
+            alpha=alpha,
+            weights=parse_floats(blend, "--blend") if blend else None,
+            preserve_color=preserve_color,
+            mask=mask,
+            mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
+            size=size,
+            style_scale=style_scale,
+            device=device,
+            precision=precision,
+            overwrite=overwrite,
+            quiet=quiet,
         )
         return
     if len(pairs) != 1:
@@ -361,8 +449,6 @@ def _stylize_fast(
     mask: Path | None = None,
     mask_colors: list[tuple[int, int, int]] | None = None,
 ) -> None:
-    from tqdm.auto import tqdm
-
     from brushwork.pipelines.feedforward import load
     from brushwork.pipelines.multistyle import find_model, load_multi
 
@@ -392,18 +478,53 @@ def _stylize_fast(
         def run(src: Path, progress: bool) -> Any:
             return fast.stylize(src, progress=progress, **kwargs)
 
+    _run_each(pairs, lambda src: run(src, not quiet and len(pairs) == 1), overwrite, quiet, [])
+
+
+def _stylize_adain(
+    pairs: list[tuple[Path, Path]],
+    styles: list[str],
+    *,
+    model: str | None,
+    device: str,
+    precision: str,
+    overwrite: bool,
+    quiet: bool,
+    **kwargs: Any,
+) -> None:
+    from brushwork.pipelines.arbitrary import DEFAULT_MODEL, check_alpha, load_adain, style_weights
+
+    check_alpha(kwargs["alpha"])
+    style_weights(kwargs["weights"], len(styles))
+    for s in styles:
+        imageio.load(s)  # a bad style image fails before any work
+    adain = load_adain(model or DEFAULT_MODEL, device=device, precision=precision)
+    _run_each(pairs, lambda src: adain.stylize(src, styles, **kwargs), overwrite, quiet, styles)
+
+
+def _run_each(
+    pairs: list[tuple[Path, Path]],
+    run: Any,
+    overwrite: bool,
+    quiet: bool,
+    protect: list[str],
+) -> None:
+    """Stylise each (input, output) pair; in a folder run, unreadable photos are skipped and
+    counted."""
+    from tqdm.auto import tqdm
+
     failed: list[str] = []
     bar = tqdm(pairs, desc="stylising", unit="image", disable=quiet or len(pairs) < 2)
     for src, dst in bar:
         try:
-            result = run(src, not quiet and len(pairs) == 1)
+            result = run(src)
         except ImageError as exc:
             if len(pairs) == 1:
                 raise
             failed.append(str(exc))
             tqdm.write(f"skipped: {_one_line(str(exc))}", file=sys.stderr)
             continue
-        imageio.save(result.image, dst, overwrite=overwrite, protect=(src,))
+        imageio.save(result.image, dst, overwrite=overwrite, protect=(src, *protect))
         if len(pairs) == 1:
             if not quiet:
                 typer.echo(f"done in {result.seconds:.2f} s ({result.backend})", err=True)
@@ -692,6 +813,86 @@ def train_add_style_cmd(
     _report_training(result, quiet)
 
 
+@train_app.command("adain")
+def train_adain_cmd(
+    content: Annotated[
+        Path, typer.Option(help="Folder of training photos (searched recursively).")
+    ],
+    styles: Annotated[
+        list[Path],
+        typer.Option("--styles", "-s", help="Style images or folders of them (repeat)."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    hold_out: Annotated[
+        str | None,
+        typer.Option(help="Style names (file stems) to keep out of training, comma-separated."),
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 160000,
+    batch_size: BatchOpt = 8,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels (paper: 256).")] = 256,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-4,
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[
+        float, typer.Option(help="Style loss weight (0: reconstruct the photos).")
+    ] = 10.0,
+    pixel_weight: Annotated[float, typer.Option(help="Pixel loss weight.")] = 0.0,
+    identity_weight: Annotated[
+        float, typer.Option(help="Weight of decoding the photo with itself as style back to it.")
+    ] = 0.0,
+    photo_styles: Annotated[
+        float, typer.Option(help="Share of style draws that are training photos.")
+    ] = 0.25,
+    color_jitter: Annotated[float, typer.Option(help="Style colour jitter, 0 to 1.")] = 0.5,
+    style_scale: Annotated[
+        str, typer.Option(help="Range of the style's short side, in crops: 'low,high'.")
+    ] = "1,2",
+    width: Annotated[float, typer.Option(help="Decoder width multiplier (paper: 1).")] = 1.0,
+    init: Annotated[
+        Path | None, typer.Option(help="Decoder model folder to start from (same width).")
+    ] = None,
+    preview_every: PreviewOpt = 500,
+    checkpoint_every: CheckpointOpt = 500,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train an AdaIN decoder for any style (Huang and Belongie, 2017)."""
+    from brushwork.nets.adain import DecoderConfig
+    from brushwork.training.adain import AdaINRecipe, train_adain
+
+    scale = parse_floats(style_scale, "--style-scale")
+    if len(scale) != 2:
+        raise OptionError("--style-scale takes two numbers, 'low,high'")
+    recipe = AdaINRecipe(
+        crop=crop,
+        style_scale=(scale[0], scale[1]),
+        photo_styles=photo_styles,
+        color_jitter=color_jitter,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        pixel_weight=pixel_weight,
+        identity_weight=identity_weight,
+        decoder=DecoderConfig(width=width),
+    )
+    loop = _loop_config(locals())
+    result = train_adain(
+        content,
+        styles,
+        output,
+        recipe=recipe,
+        loop=loop,
+        held_out=[n.strip() for n in hold_out.split(",") if n.strip()] if hold_out else (),
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
 def _loop_config(options: dict[str, Any]) -> Any:
     """The :class:`LoopConfig` of a train command, from its parameters of the same names."""
     from brushwork.training.loop import LoopConfig
@@ -724,6 +925,16 @@ def models_list() -> None:
         rec = entry.config.get("recipe", {}).get("recipe", {})
         widths = entry.config.get("config", {}).get("widths")
         typer.echo(f"{entry.name}\t{entry.description}")
+        if entry.config.get("architecture") == "adain_decoder":
+            seen, held = entry.config.get("styles_seen", []), entry.config.get("held_out", [])
+            typer.echo(
+                f"  any style image: brushwork stylize photo.jpg -s painting.jpg; decoder width "
+                f"{entry.config.get('config', {}).get('width')}, {train.get('steps', '?')} steps "
+                f"at {rec.get('crop', '?')} px, {len(seen)} paintings seen, "
+                f"held out: {', '.join(held)}"
+            )
+            typer.echo(f"  preview: {entry.preview}")
+            continue
         typer.echo(
             f"  net widths {widths}, {train.get('steps', '?')} steps at {rec.get('crop', '?')} px, "
             f"style weight {rec.get('style_weight', '?')}, {train.get('seconds', '?')} s"

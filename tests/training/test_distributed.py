@@ -14,15 +14,18 @@ from brushwork.modelfile import read_model
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["fast", "multi"])
+@pytest.mark.parametrize("kind", ["fast", "multi", "adain"])
 def test_torchrun_two_processes(kind: str, tmp_path: Path, data: Path) -> None:
     out = tmp_path / "ddp"
     cli = Path(sys.executable).parent / "brushwork"
     names = ["great_wave"] if kind == "fast" else ["great_wave", "udnie"]
     styles = [x for n in names for x in ("-s", str(data / "style" / f"{n}.jpg"))]
+    net = ["--widths", "4,8,8", "--style-size", "64", "--data"]
+    if kind == "adain":  # a tiny decoder, one held-out painting
+        net = ["--width", "0.125", "--hold-out", "udnie", "--content"]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
-           str(cli), "train", kind, "--data", str(data / "content"), *styles,
-           "-o", str(out), "--widths", "4,8,8", "--crop", "32", "--style-size", "64", "--batch-size", "1",
+           str(cli), "train", kind, *net, str(data / "content"), *styles,
+           "-o", str(out), "--crop", "32", "--batch-size", "1",
            "--steps", "3", "--device", "cpu", "-q"]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,18 +1,21 @@
 """Perceptual losses, each a function plus a Module."""
 
 from brushwork.losses.content import ContentLoss, content_loss
+from brushwork.losses.moments import MomentLoss, moment_loss
 from brushwork.losses.perceptual import PerceptualLoss
 from brushwork.losses.style import StyleLoss, blend_grams, gram_matrix, style_loss
 from brushwork.losses.total_variation import TotalVariation, total_variation
 
 __all__ = [
     "ContentLoss",
+    "MomentLoss",
     "PerceptualLoss",
     "StyleLoss",
     "TotalVariation",
     "blend_grams",
     "content_loss",
     "gram_matrix",
+    "moment_loss",
     "style_loss",
     "total_variation",
 ]

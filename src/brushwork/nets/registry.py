@@ -10,6 +10,7 @@ from torch import nn
 
 from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import ModelFile
+from brushwork.nets.adain import AdaINDecoder, DecoderConfig
 from brushwork.nets.lite import LiteConfig, LiteNet
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 
@@ -17,6 +18,7 @@ from brushwork.nets.transformer import TransformerConfig, TransformerNet
 ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
     "transformer": lambda d: TransformerNet(TransformerConfig.from_dict(d)),
     "lite": lambda d: LiteNet(LiteConfig.from_dict(d)),
+    "adain_decoder": lambda d: AdaINDecoder(DecoderConfig.from_dict(d)),
 }
 #: the image-to-image nets a fast style can be (``bw.load`` takes any of them)
 FEEDFORWARD = ("transformer", "lite")

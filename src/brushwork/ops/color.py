@@ -139,3 +139,28 @@ def recolor(stylised: torch.Tensor, content: torch.Tensor, mode: str | None) -> 
     if mode == "histogram":
         return match_color(stylised, content)
     return stylised.clamp(0, 1)
+
+
+def jitter_color(x: torch.Tensor, g: torch.Generator, strength: float) -> torch.Tensor:
+    """A random recolouring for data augmentation: hue rotated by up to ``strength * 180``
+    degrees in the YIQ chroma plane, saturation and contrast scaled by up to ``1 +- strength /
+    2``, brightness shifted by up to ``strength / 10``; one draw from ``g`` for the whole batch.
+
+    Args:
+        x: (B, 3, H, W) RGB in [0, 1].
+        strength: 0 returns ``x`` unchanged; 1 is the widest.
+
+    Returns:
+        The recoloured images, clamped to [0, 1].
+    """
+    if strength <= 0:
+        return x
+    u = (torch.rand(4, generator=g, dtype=torch.float64) * 2 - 1) * strength
+    angle = float(u[0]) * torch.pi
+    sat, contrast, shift = 1 + float(u[1]) / 2, 1 + float(u[2]) / 2, float(u[3]) / 10
+    yiq = rgb_to_yiq(x.double())
+    y = (yiq[:, :1] - yiq[:, :1].mean()) * contrast + yiq[:, :1].mean() + shift
+    c, s = torch.cos(torch.tensor(angle)), torch.sin(torch.tensor(angle))
+    i = (c * yiq[:, 1:2] - s * yiq[:, 2:3]) * sat
+    q = (s * yiq[:, 1:2] + c * yiq[:, 2:3]) * sat
+    return yiq_to_rgb(torch.cat([y, i, q], dim=1)).clamp(0, 1).to(x.dtype)

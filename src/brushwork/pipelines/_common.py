@@ -54,6 +54,21 @@ def load_input(img: ImageLike) -> imageio.LoadedImage:
     raise OptionError(f"expected an image path or PIL image, got {type(img).__name__}")
 
 
+def resized(rgb: Image.Image, size: int | None) -> Image.Image:
+    """``rgb`` with its long side ``size`` (``None``: as it is), within the pixel limit."""
+    if size is None:
+        return rgb
+    if size < imageio.MIN_SIDE:
+        raise OptionError(f"size must be at least {imageio.MIN_SIDE} px, got {size}")
+    new = imageio.size_for_long_side(rgb.size, size)
+    if new[0] * new[1] > imageio.MAX_PIXELS:
+        raise OptionError(
+            f"--size {size} gives {new[0]}x{new[1]}, over the "
+            f"{imageio.MAX_PIXELS // 1_000_000} MP limit; use a smaller size"
+        )
+    return imageio.resize(rgb, new)
+
+
 def load_mask(mask: ImageLike, size: tuple[int, int]) -> torch.Tensor:
     """A colour-coded region mask as (1, 3, H, W), checked to have the shape of an image of
     ``size`` (width, height)."""
@@ -65,6 +80,15 @@ def load_mask(mask: ImageLike, size: tuple[int, int]) -> torch.Tensor:
             "they must have the same shape"
         )
     return imageio.to_tensor(m)
+
+
+def style_tensor(style: Image.Image, area: float, scale: float = 1.0) -> torch.Tensor:
+    """A style image as (1, 3, H, W), resized to ``scale**2`` times the area ``area`` (the style
+    scale relative to the output: larger gives larger strokes)."""
+    size = imageio.size_for_area(style.size, area * scale * scale)
+    if min(size) < imageio.MIN_SIDE:
+        raise OptionError(f"style image would be {size[0]}x{size[1]} px; raise style_scale")
+    return imageio.to_tensor(imageio.resize(style, size))
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ from brushwork.pipelines._common import (
     ImageLike,
     check_memory,
     load_input,
+    resized,
 )
 from brushwork.runtime import (
     Engine,
@@ -227,20 +228,9 @@ class FastStyle:
         if not 0.0 <= strength <= 1.0:
             raise OptionError(f"strength must be between 0 and 1, got {strength}")
         mode = check_mode(preserve_color)
-        if size is not None and size < imageio.MIN_SIDE:
-            raise OptionError(f"size must be at least {imageio.MIN_SIDE} px, got {size}")
         start = time.perf_counter()
         loaded = load_input(image)
-        rgb = loaded.rgb
-        if size is not None:
-            new = imageio.size_for_long_side(rgb.size, size)
-            if new[0] * new[1] > imageio.MAX_PIXELS:
-                raise OptionError(
-                    f"--size {size} gives {new[0]}x{new[1]}, over the "
-                    f"{imageio.MAX_PIXELS // 1_000_000} MP limit; use a smaller size"
-                )
-            rgb = imageio.resize(rgb, new)
-        x = imageio.to_tensor(rgb)
+        x = imageio.to_tensor(resized(loaded.rgb, size))
         y, tiles = self.stylize_tensor(x, tile=tile, progress=progress)
         y = recolor(y, x, mode)
         if strength < 1.0:
@@ -276,7 +266,7 @@ def load(
     backend: str = "auto",
     compile: bool = False,
 ) -> FastStyle:
-    """A bundled style by name or a model folder by path, ready to call (``bw.load``).
+    """A bundled style by name or a model folder by path, ready to call.
 
     Multi-style models (Dumoulin et al., 2017) need a ``style``: a name, an index, or a blend
     ``{"starry_night": 0.7, "the_scream": 0.3}`` (or ``"starry_night:0.7,the_scream:0.3"``);
@@ -298,6 +288,12 @@ def load(
     path, choice = find_model(str(name_or_path))
     choice = style if style is not None else choice
     model = read_model(path)
+    if model.architecture == "adain_decoder":
+        raise OptionError(
+            f"{path.name} is an AdaIN decoder: it paints with a style image you give "
+            f"(brushwork stylize photo.jpg -s painting.jpg, or "
+            f"bw.load({path.name!r})(photo, style=painting))"
+        )
     net = load_net(model, expect=FEEDFORWARD)
     if isinstance(net, TransformerNet) and net.config.styles:
         if choice is None:

@@ -32,6 +32,7 @@ from brushwork.pipelines._common import (
     load_input,
     load_mask,
     seeded,
+    style_tensor,
 )
 
 OPTIMIZERS = ("lbfgs", "adam")
@@ -166,13 +167,6 @@ class OptimizeResult:
 
     def config_dict(self) -> dict[str, object]:
         return asdict(self.config)
-
-
-def _style_tensor(style: Image.Image, area: float, scale: float) -> torch.Tensor:
-    size = imageio.size_for_area(style.size, area * scale * scale)
-    if min(size) < imageio.MIN_SIDE:
-        raise OptionError(f"style image would be {size[0]}x{size[1]} px; raise style_scale")
-    return imageio.to_tensor(imageio.resize(style, size))
 
 
 def build_loss(
@@ -338,7 +332,7 @@ def optimize_result(
         for level, (long_side, n) in enumerate(zip(sizes, steps, strict=True)):
             wh = imageio.size_for_long_side(loaded.rgb.size, long_side)
             c = imageio.to_tensor(imageio.resize(loaded.rgb, wh))
-            s = [_style_tensor(img, wh[0] * wh[1], cfg.style_scale) for img in style_imgs]
+            s = [style_tensor(img, wh[0] * wh[1], cfg.style_scale) for img in style_imgs]
             regions = None
             if mask_t is not None:
                 regions = regions_from_mask(_nearest(mask_t, wh), len(s), mask_colors)

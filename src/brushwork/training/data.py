@@ -124,3 +124,98 @@ class PhotoFolder:
 
 def _exts() -> str:
     return ", ".join(sorted(EXTENSIONS))
+
+
+class StyleSet:
+    """Style images for arbitrary-style training: paintings, plus (optionally) photos drawn as
+    extra styles, with scale and colour jitter, widening the few paintings at hand.
+
+    Each draw depends only on (seed, key), so resumed runs see what uninterrupted ones would.
+
+    Args:
+        paintings: style image files (held in memory, scaled down to what the largest crop
+            scale needs).
+        crop: side of the square style crops.
+        scale: (low, high): each style is scaled so its short side is ``crop`` times a factor
+            drawn from this range (never beyond its own size), then cropped.
+        photos: a :class:`PhotoFolder` whose photos serve as styles with probability
+            ``photo_share``.
+        color_jitter: strength of :func:`~brushwork.ops.color.jitter_color`, applied to every
+            photo style and to half of the painting draws.
+    """
+
+    def __init__(
+        self,
+        paintings: list[Path],
+        crop: int,
+        *,
+        scale: tuple[float, float] = (1.0, 2.0),
+        photos: PhotoFolder | None = None,
+        photo_share: float = 0.0,
+        color_jitter: float = 0.0,
+    ) -> None:
+        if not paintings and (photos is None or photo_share <= 0):
+            raise OptionError("no style images to train on")
+        if not 1.0 <= scale[0] <= scale[1]:
+            raise OptionError(f"style scale range must satisfy 1 <= low <= high, got {scale}")
+        if not 0 <= photo_share <= 1 or not 0 <= color_jitter <= 1:
+            raise OptionError("photo share and colour jitter must lie in [0, 1]")
+        self.crop = crop
+        self.scale = scale
+        self.photos = photos
+        self.photo_share = photo_share if paintings else 1.0
+        self.color_jitter = color_jitter
+        self.names = [p.stem for p in paintings]
+        self.images: list[Image.Image] = []
+        longest = round(crop * scale[1])
+        for p in paintings:
+            img = imageio.load(p).rgb
+            if min(img.size) < crop:
+                raise OptionError(
+                    f"{p}: {img.size[0]}x{img.size[1]} is smaller than the crop {crop}"
+                )
+            if min(img.size) > longest:
+                f = longest / min(img.size)
+                img = imageio.resize(img, (round(img.size[0] * f), round(img.size[1] * f)))
+            self.images.append(img)
+
+    def draw(self, g: torch.Generator) -> torch.Tensor:
+        """One (3, crop, crop) style crop."""
+        from brushwork.ops.color import jitter_color
+
+        use_photo = self.photos is not None and bool(torch.rand((), generator=g) < self.photo_share)
+        if use_photo:
+            assert self.photos is not None
+            k = int(torch.randint(len(self.photos), (1,), generator=g))
+            img = self.photos.load(k)
+        else:
+            img = self.images[int(torch.randint(len(self.images), (1,), generator=g))]
+        w, h = img.size
+        lo, hi = self.scale
+        factor = lo + float(torch.rand((), generator=g)) * (hi - lo)
+        short = min(max(self.crop, round(self.crop * factor)), min(w, h))
+        img = imageio.resize(
+            img,
+            (
+                max(self.crop, round(w * short / min(w, h))),
+                max(self.crop, round(h * short / min(w, h))),
+            ),
+        )
+        x0 = int(torch.randint(0, img.size[0] - self.crop + 1, (1,), generator=g))
+        y0 = int(torch.randint(0, img.size[1] - self.crop + 1, (1,), generator=g))
+        t = imageio.to_tensor(img.crop((x0, y0, x0 + self.crop, y0 + self.crop)))
+        if use_photo or bool(torch.rand((), generator=g) < 0.5):
+            t = jitter_color(t, g, self.color_jitter)
+        return t[0]
+
+    def batch(
+        self, seed: int, step: int, batch_size: int, *, rank: int = 0, world: int = 1
+    ) -> torch.Tensor:
+        """The (batch_size, 3, crop, crop) style crops of ``step`` for process ``rank``; keyed
+        apart from :meth:`PhotoFolder.batch`, so styles and photos are drawn independently."""
+        total = batch_size * world
+        out = [
+            self.draw(step_generator(seed, -(2**40) - (step * total + slot)))
+            for slot in range(rank * batch_size, (rank + 1) * batch_size)
+        ]
+        return torch.stack(out)

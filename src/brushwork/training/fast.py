@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +22,6 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from brushwork import __version__
 from brushwork import image as imageio
 from brushwork.encoders.vgg19 import check_layers, load_vgg19
 from brushwork.errors import OptionError
@@ -32,7 +30,7 @@ from brushwork.modelfile import read_model, write_model
 from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.training.data import PhotoFolder
-from brushwork.training.loop import LoopConfig, TrainResult, fit, preview_grid
+from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
@@ -156,20 +154,15 @@ class FastStyleRecipe:
     def finish(
         self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
     ) -> None:
-        config = {
-            "architecture": self.architecture,
-            "config": self.recipe.net.to_dict(),
-            "method": "fast",
-            **self.describe,
-            "recipe": info["record"],
-            "training": {
-                "steps": info["steps"],
-                "seconds": info["seconds"],
-                "final_losses": info["losses"],
-                "brushwork": __version__,
-                "date": time.strftime("%Y-%m-%d"),
+        config = model_config(
+            info,
+            **{
+                "architecture": self.architecture,
+                "config": self.recipe.net.to_dict(),
+                "method": "fast",
+                **self.describe,
             },
-        }
+        )
         write_model(self.folder, state, config, dtype=self.dtype, preview=preview)
 
 

@@ -279,6 +279,25 @@ def fit(
     return TrainResult(out, step, seconds, losses, ips)
 
 
+def model_config(info: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A trained model's config.json: ``fields`` (architecture, config, method, descriptions),
+    then the recipe record and the training facts of ``info`` (what :func:`fit` passes to
+    :meth:`Recipe.finish`)."""
+    from brushwork import __version__
+
+    return {
+        **fields,
+        "recipe": info["record"],
+        "training": {
+            "steps": info["steps"],
+            "seconds": info["seconds"],
+            "final_losses": info["losses"],
+            "brushwork": __version__,
+            "date": time.strftime("%Y-%m-%d"),
+        },
+    }
+
+
 def _log(path: Path, entry: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as f:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,8 +21,8 @@ import torch
 from PIL import Image
 from torch import nn
 
-from brushwork import __version__, zoo
 from brushwork import image as imageio
+from brushwork import zoo
 from brushwork.errors import OptionError
 from brushwork.modelfile import STYLE_PREVIEWS, WEIGHTS_FILE, read_model, write_model
 from brushwork.nets.multistyle import StyleMix, add_slots, conditional_norms, spread, styles_of
@@ -32,7 +31,7 @@ from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastRecipe, FastStyleRecipe, file_digest
-from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit
+from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
 
 
 @dataclass(frozen=True)
@@ -209,21 +208,16 @@ class MultiStyleRecipe(FastStyleRecipe):
     def finish(
         self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
     ) -> None:
-        config = {
-            "architecture": "transformer",
-            "config": self.multi.config.to_dict(),
-            "method": "fast",
-            **self.describe,
-            "styles": self.records,
-            "recipe": info["record"],
-            "training": {
-                "steps": info["steps"],
-                "seconds": info["seconds"],
-                "final_losses": info["losses"],
-                "brushwork": __version__,
-                "date": time.strftime("%Y-%m-%d"),
+        config = model_config(
+            info,
+            **{
+                "architecture": "transformer",
+                "config": self.multi.config.to_dict(),
+                "method": "fast",
+                **self.describe,
+                "styles": self.records,
             },
-        }
+        )
         write_model(self.folder, state, config, dtype=self.dtype, preview=preview)
         for slot, row in zip(self.slots, self.rows, strict=True):
             strip = imageio.grid([row], PREVIEW_SIDE)

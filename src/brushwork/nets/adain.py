@@ -1,0 +1,185 @@
+"""Adaptive instance normalisation and its decoder (Huang and Belongie, "Arbitrary Style
+Transfer in Real-time with Adaptive Instance Normalization", ICCV 2017).
+
+AdaIN gives each channel of the content features the mean and standard deviation of the style
+features: ``AdaIN(x, y) = sigma(y) (x - mu(x)) / sigma(x) + mu(y)``. A fixed VGG19 encodes both
+images up to relu4_1; the decoder here mirrors that encoder (nearest-neighbour upsampling in
+place of pooling, reflection padding, no normalisation) and maps the result back to an image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from brushwork.errors import OptionError
+
+EPS = 1e-5
+#: the encoder layers the paper's decoder inverts, and their widths
+LAYER_WIDTHS = {"relu3_1": 256, "relu4_1": 512}
+
+
+def mean_std(
+    features: torch.Tensor, eps: float = EPS, mask: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and standard deviation over positions, in float32.
+
+    Args:
+        features: (B, C, H, W).
+        mask: optional (B or 1, 1, H, W) non-negative position weights: the statistics of
+            that region only.
+
+    Returns:
+        (mean, std), each (B, C, 1, 1); ``std = sqrt(var + eps)`` (biased variance).
+
+    Example:
+        >>> m, s = mean_std(torch.tensor([[[[1.0, 3.0]]]]), eps=0.0)
+        >>> float(m), float(s)
+        (2.0, 1.0)
+    """
+    if features.dim() != 4:
+        raise OptionError(f"mean_std: expected (B, C, H, W), got {tuple(features.shape)}")
+    x = features if features.dtype == torch.float64 else features.float()
+    if mask is None:
+        var, mean = torch.var_mean(x, dim=(2, 3), keepdim=True, correction=0)
+        return mean, (var + eps).sqrt()
+    m = mask.to(x.dtype)
+    area = m.sum(dim=(2, 3), keepdim=True).clamp_min(1e-8)
+    mean = (x * m).sum(dim=(2, 3), keepdim=True) / area
+    var = ((x - mean).pow(2) * m).sum(dim=(2, 3), keepdim=True) / area
+    return mean, (var + eps).sqrt()
+
+
+def adaptive_instance_norm(
+    content: torch.Tensor,
+    style: torch.Tensor | tuple[torch.Tensor, torch.Tensor],
+    eps: float = EPS,
+    mask: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """AdaIN (Huang and Belongie, 2017, eq. 8): ``content`` normalised per channel, then scaled
+    by the style's standard deviation and shifted by its mean.
+
+    Args:
+        content: features (B, C, H, W).
+        style: features (B or 1, C, h, w) of any size, or their ``(mean, std)`` from
+            :func:`mean_std`, each (B or 1, C, 1, 1).
+        mask: optional (B or 1, 1, H, W) region of the content whose own statistics are
+            normalised (the paper's spatial control, section 7); outside it the result is
+            meaningless, so callers combine regions with their masks.
+
+    Returns:
+        (B, C, H, W) float32 with the style's per-channel mean and std.
+    """
+    c_mean, c_std = mean_std(content, eps, mask)
+    s_mean, s_std = mean_std(style, eps) if isinstance(style, torch.Tensor) else style
+    if s_mean.shape[1] != content.shape[1]:
+        raise OptionError(
+            f"adaptive_instance_norm: content has {content.shape[1]} channels, "
+            f"style {s_mean.shape[1]}"
+        )
+    x = content if content.dtype == torch.float64 else content.float()
+    return (x - c_mean) / c_std * s_std + s_mean
+
+
+class AdaIN(nn.Module):
+    """Module form of :func:`adaptive_instance_norm` (no parameters)."""
+
+    def __init__(self, eps: float = EPS) -> None:
+        super().__init__()
+        self.eps = eps
+
+    def forward(
+        self, content: torch.Tensor, style: torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+    ) -> torch.Tensor:
+        return adaptive_instance_norm(content, style, self.eps)
+
+
+@dataclass(frozen=True)
+class DecoderConfig:
+    """Hyper-parameters of :class:`AdaINDecoder`; saved in the model's config.json.
+
+    Args:
+        layer: the encoder layer whose features it decodes (the paper: ``relu4_1``).
+        width: channel multiplier of the mirrored VGG widths (1.0 = the paper's 256/128/64).
+    """
+
+    layer: str = "relu4_1"
+    width: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.layer not in LAYER_WIDTHS:
+            raise OptionError(
+                f"decoder layer must be one of {', '.join(LAYER_WIDTHS)}, got {self.layer!r}"
+            )
+        if not 0 < self.width <= 4:
+            raise OptionError(f"decoder width must be in (0, 4], got {self.width}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DecoderConfig:
+        extra = set(d) - {"layer", "width"}
+        if extra:
+            raise OptionError(f"decoder config has unknown fields: {', '.join(sorted(extra))}")
+        return cls(layer=str(d.get("layer", "relu4_1")), width=float(d.get("width", 1.0)))
+
+
+class _Conv(nn.Sequential):
+    """Reflection pad + 3x3 conv."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__(nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3))
+
+
+class AdaINDecoder(nn.Module):
+    """Features at ``config.layer`` -> RGB image: VGG19 mirrored (relu4_1 -> 256, up, 3 x 256,
+    256 -> 128, up, 128, 128 -> 64, up, 64, 64 -> 3), ReLU after every conv but the last.
+
+    Shape:
+        input (B, C, h, w) features; output (B, 3, h * 2^k, w * 2^k) RGB, about [0, 1]
+        (not clamped: the losses see what the net really produced).
+
+    Example:
+        >>> dec = AdaINDecoder(DecoderConfig(width=0.125))
+        >>> dec(torch.rand(1, 512, 5, 7)).shape
+        torch.Size([1, 3, 40, 56])
+    """
+
+    def __init__(self, config: DecoderConfig | None = None) -> None:
+        super().__init__()
+        self.config = cfg = config or DecoderConfig()
+
+        def w(c: int) -> int:
+            return max(1, round(c * cfg.width))
+
+        cin = LAYER_WIDTHS[cfg.layer]
+        # (in, out, upsample after) per conv, mirroring VGG19's convs up to cfg.layer
+        plan: list[tuple[int, int, bool]] = []
+        if cfg.layer == "relu4_1":
+            plan += [(cin, w(256), True), (w(256), w(256), False), (w(256), w(256), False)]
+            plan += [(w(256), w(256), False), (w(256), w(128), True)]
+        else:
+            plan += [(cin, w(128), True)]
+        plan += [(w(128), w(128), False), (w(128), w(64), True), (w(64), w(64), False)]
+        layers: list[nn.Module] = []
+        for a, b, up in plan:
+            layers += [_Conv(a, b), nn.ReLU()]
+            if up:
+                layers.append(nn.Upsample(scale_factor=2.0, mode="nearest"))
+        layers.append(_Conv(w(64), 3))
+        self.body = nn.Sequential(*layers)
+        self.in_channels = cin
+        self.factor = 8 if cfg.layer == "relu4_1" else 4
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        if features.dim() != 4 or features.shape[1] != self.in_channels:
+            raise OptionError(
+                f"AdaINDecoder: expected (B, {self.in_channels}, h, w) {self.config.layer} "
+                f"features, got {tuple(features.shape)}"
+            )
+        out: torch.Tensor = self.body(features)
+        return out

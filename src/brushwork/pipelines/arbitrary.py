@@ -1,0 +1,255 @@
+"""Arbitrary style transfer with AdaIN (Huang and Belongie, "Arbitrary Style Transfer in
+Real-time with Adaptive Instance Normalization", ICCV 2017): any style image, one pass, no
+training per style.
+
+``t = AdaIN(f(c), f(s))`` at VGG19 relu4_1, then the decoder ``g(t)``. The paper's controls
+(section 7) work on ``t``: ``alpha`` blends it with the content's own features
+(``g(alpha t + (1 - alpha) f(c))``), several styles mix their targets by weight
+(``sum_k w_k AdaIN(f(c), f(s_k))``), and a mask gives each region of the photo its own style,
+normalised with that region's own statistics. Colour preservation is shared with the other
+methods (:mod:`brushwork.ops.color`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from brushwork import image as imageio
+from brushwork import zoo
+from brushwork.devices import autocast, resolve_device, resolve_precision
+from brushwork.encoders.vgg19 import load_vgg19
+from brushwork.errors import OptionError, WeightsError
+from brushwork.modelfile import read_model
+from brushwork.nets.adain import AdaINDecoder, adaptive_instance_norm, mean_std
+from brushwork.nets.multistyle import mixture
+from brushwork.nets.registry import load_net
+from brushwork.ops import color
+from brushwork.ops.regions import regions_from_mask
+from brushwork.pipelines._common import (
+    ImageLike,
+    check_memory,
+    load_input,
+    load_mask,
+    resized,
+    style_tensor,
+)
+from brushwork.pipelines.feedforward import StylizeResult
+
+#: the bundled decoder
+DEFAULT_MODEL = "adain"
+#: Rough peak bytes per output pixel (VGG19 to relu4_1 and the decoder, no gradients).
+BYTES_PER_PIXEL = 1_500
+
+
+class ArbitraryStyle:
+    """A trained AdaIN decoder; call it with a photo and any style image(s).
+
+    Example:
+        >>> import brushwork as bw
+        >>> adain = bw.load("adain")
+        >>> photo = bw.samples.sample_photo("coffee")
+        >>> out = adain(photo, style=bw.samples.brushstrokes(), alpha=0.8)
+        >>> out.size
+        (600, 400)
+    """
+
+    def __init__(
+        self,
+        decoder: AdaINDecoder,
+        *,
+        name: str,
+        config: dict[str, Any] | None = None,
+        device: str | torch.device | None = None,
+        precision: str = "fp32",
+    ) -> None:
+        self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        self.decoder = decoder.to(self.device).eval()
+        self.layer = decoder.config.layer
+        self.encoder = load_vgg19(max_layer=self.layer, device=self.device)
+        self.name = name
+        self.config = config or {}
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        with autocast(self.precision, self.device):
+            out: torch.Tensor = self.encoder(x.to(self.device), [self.layer])[self.layer]
+        return out.float()
+
+    @torch.no_grad()
+    def stylize_tensor(
+        self,
+        content: torch.Tensor,
+        styles: Sequence[torch.Tensor],
+        *,
+        alpha: float = 1.0,
+        weights: Sequence[float] | None = None,
+        regions: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Stylise (1, 3, H, W) in [0, 1] with style images (1, 3, h, w) of any size.
+
+        Args:
+            alpha: 1 = the full style, 0 = the decoder's reconstruction of the content.
+            weights: one per style, blending their AdaIN targets (normalised to sum to one).
+            regions: (1, R, H, W) region weights, one region per style (excludes ``weights``).
+
+        Returns:
+            (1, 3, H, W) float32 on the CPU, not clamped.
+        """
+        check_alpha(alpha)
+        w = style_weights(weights, len(styles))
+        h, wd = content.shape[-2:]
+        f = self.decoder.factor
+        x = F.pad(content, (0, (-wd) % f, 0, (-h) % f), mode="reflect")
+        fc = self._features(x)
+        stats = [mean_std(self._features(s)) for s in styles]
+        if regions is not None:
+            if regions.shape[1] != len(styles):
+                raise OptionError(f"{regions.shape[1]} regions for {len(styles)} styles")
+            r = F.pad(regions.to(fc), (0, (-wd) % f, 0, (-h) % f), mode="replicate")
+            r = F.adaptive_avg_pool2d(r, (int(fc.shape[-2]), int(fc.shape[-1])))
+            t = sum(
+                (
+                    r[:, k : k + 1] * adaptive_instance_norm(fc, stats[k], mask=r[:, k : k + 1])
+                    for k in range(len(styles))
+                ),
+                torch.zeros_like(fc),
+            )
+        else:
+            t = sum(
+                (
+                    float(wk) * adaptive_instance_norm(fc, st)
+                    for wk, st in zip(w, stats, strict=True)
+                ),
+                torch.zeros_like(fc),
+            )
+        t = alpha * t + (1.0 - alpha) * fc
+        with autocast(self.precision, self.device):
+            y: torch.Tensor = self.decoder(t)
+        return y.float()[..., :h, :wd].cpu()
+
+    def stylize(
+        self,
+        image: ImageLike,
+        style: ImageLike | Sequence[ImageLike],
+        *,
+        alpha: float = 1.0,
+        weights: Sequence[float] | None = None,
+        preserve_color: str | None = None,
+        mask: ImageLike | None = None,
+        mask_colors: Sequence[tuple[int, int, int]] | None = None,
+        size: int | None = None,
+        style_scale: float = 1.0,
+    ) -> StylizeResult:
+        """Stylise a path or PIL image with one or more style images; alpha is kept.
+
+        Args:
+            image: the photo.
+            style: a style image, or several (blended by ``weights`` or split by ``mask``).
+            alpha: content-style trade-off in [0, 1], at feature level (paper, eq. 15).
+            weights: one per style image (paper, eq. 16); default equal.
+            preserve_color: ``None``, ``"luminance"`` or ``"histogram"`` (keep the photo's colours).
+            mask: colour-coded image of the photo's shape; region r gets style r.
+            mask_colors: the region colours in style order (default: darkest first).
+            size: long side of the output; ``None`` keeps the photo's size.
+            style_scale: style image area relative to the output (larger: larger strokes).
+        """
+        check_alpha(alpha)
+        mode = color.check_mode(preserve_color)
+        styles = _as_list(style)
+        style_weights(weights, len(styles))
+        if mask is not None and weights is not None:
+            raise OptionError(
+                "style weights cannot be combined with a mask; the mask assigns styles"
+            )
+        if not style_scale > 0:
+            raise OptionError(f"style scale must be > 0, got {style_scale}")
+        start = time.perf_counter()
+        loaded = load_input(image)
+        rgb = resized(loaded.rgb, size)
+        w, h = rgb.size
+        check_memory(w * h * BYTES_PER_PIXEL, f"stylising {w}x{h} with AdaIN", self.device)
+        x = imageio.to_tensor(rgb)
+        regions = None
+        if mask is not None:
+            m = load_mask(mask, loaded.rgb.size)
+            m = F.interpolate(m, size=(h, w), mode="nearest-exact")
+            regions = regions_from_mask(m, len(styles), mask_colors)
+        s = [
+            color.prepare_style(style_tensor(load_input(p).rgb, w * h, style_scale), x, mode)
+            for p in styles
+        ]
+        y = self.stylize_tensor(
+            color.prepare_content(x, mode), s, alpha=alpha, weights=weights, regions=regions
+        )
+        y = color.finish(y, x, mode)
+        out = imageio.with_alpha(imageio.to_pil(y), loaded.alpha)
+        return StylizeResult(out, time.perf_counter() - start, 1, "torch")
+
+    def __call__(
+        self, image: ImageLike, style: ImageLike | Sequence[ImageLike], **options: Any
+    ) -> Image.Image:
+        """PIL in, PIL out: :meth:`stylize` with the same options."""
+        return self.stylize(image, style, **options).image
+
+    def __repr__(self) -> str:
+        return f"ArbitraryStyle({self.name!r}, layer={self.layer}, device={self.device})"
+
+
+def check_alpha(alpha: float) -> None:
+    """``alpha`` must be a number in [0, 1]."""
+    if not (isinstance(alpha, int | float) and math.isfinite(alpha) and 0.0 <= alpha <= 1.0):
+        raise OptionError(f"alpha must be between 0 and 1, got {alpha}")
+
+
+def style_weights(weights: Sequence[float] | None, n: int) -> list[float]:
+    """Interpolation weights of ``n`` styles, normalised to sum to one (default: equal)."""
+    if n < 1:
+        raise OptionError("at least one style image is needed")
+    if weights is None:
+        return [1.0 / n] * n
+    if len(weights) != n:
+        raise OptionError(f"{n} style image(s) but {len(weights)} style weight(s)")
+    return mixture(dict(enumerate(weights)), n).tolist()
+
+
+def _as_list(style: ImageLike | Sequence[ImageLike]) -> list[ImageLike]:
+    if isinstance(style, str | Image.Image) or hasattr(style, "__fspath__"):
+        return [style]
+    return list(style)
+
+
+def from_model(path: os.PathLike[str] | str, **options: Any) -> ArbitraryStyle:
+    """An :class:`ArbitraryStyle` from a decoder model folder or file, checking that it decodes
+    the features of the encoder brushwork has."""
+    model = read_model(path)
+    enc = model.config.get("encoder", {})
+    decoder = load_net(model, expect="adain_decoder")
+    assert isinstance(decoder, AdaINDecoder)
+    if not isinstance(enc, dict) or enc.get("name", "vgg19") != "vgg19":
+        raise WeightsError(
+            f"{model.path}: a decoder for another encoder ({enc}); brushwork has VGG19"
+        )
+    if enc.get("layer", decoder.config.layer) != decoder.config.layer:
+        raise WeightsError(
+            f"{model.path}: decoder for encoder depth {enc.get('layer')} but its config says "
+            f"{decoder.config.layer}"
+        )
+    return ArbitraryStyle(decoder, name=model.path.name, config=model.config, **options)
+
+
+def load_adain(
+    name_or_path: str | os.PathLike[str] = DEFAULT_MODEL,
+    *,
+    device: str | torch.device | None = None,
+    precision: str = "fp32",
+) -> ArbitraryStyle:
+    """The bundled AdaIN decoder (``"adain"``) or a trained one by path."""
+    return from_model(zoo.resolve(name_or_path), device=device, precision=precision)

@@ -1,0 +1,349 @@
+"""Recipe for the AdaIN decoder (Huang and Belongie, "Arbitrary Style Transfer in Real-time
+with Adaptive Instance Normalization", ICCV 2017, section 6.1): a fixed VGG19 encodes a photo
+``c`` and a style ``s`` to relu4_1, ``t = AdaIN(f(c), f(s))``, and the decoder ``g`` learns
+``g(t)`` whose features are ``t`` (content loss) and whose relu1_1..relu4_1 feature means and
+standard deviations are the style's (style loss, :func:`~brushwork.losses.moments.moment_loss`).
+
+The paper: MS-COCO photos and about 80k WikiArt paintings, both resized to 512 and cropped to
+256, batch 8, Adam lr 1e-4, style weight 10, about 160k steps. Here only a few dozen paintings
+exist, so :class:`~brushwork.training.data.StyleSet` widens them with scale and colour jitter and
+with photos drawn as extra styles; ``held_out`` names paintings kept out to measure
+generalisation. A reconstruction stage (``style_weight=0``, the photo is its own style, so
+``t = f(c)``; ``pixel_weight`` adds a pixel loss) is a cheap start on a CPU.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from brushwork import image as imageio
+from brushwork.encoders.vgg19 import check_layers, load_vgg19
+from brushwork.errors import OptionError
+from brushwork.losses.content import content_loss
+from brushwork.losses.moments import moment_loss
+from brushwork.modelfile import read_model, write_model
+from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm, mean_std
+from brushwork.nets.registry import load_net
+from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
+from brushwork.training.fast import check_weights, file_digest
+from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
+
+ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+ARCHITECTURE = "adain_decoder"
+
+
+@dataclass(frozen=True)
+class AdaINRecipe:
+    """Loss and data options of a decoder training run; saved in the model's config.json.
+
+    Attributes:
+        crop: side of the square photo and style crops (paper: 256).
+        style_scale: range of the style's short side before cropping, in crops (paper: 2).
+        photo_styles: share of style draws that are training photos instead of paintings.
+        color_jitter: strength of the style colour jitter (0 = none, 1 = widest).
+        style_layers: where the style loss compares means and standard deviations.
+        content_weight, style_weight: loss weights (paper: 1 and 10).
+        pixel_weight: weight of a pixel MSE to the photo; with ``style_weight`` 0 this is a
+            reconstruction stage.
+        identity_weight: weight of an identity term (Park and Lee, "Arbitrary Style Transfer
+            with Style-Attentional Networks", 2019): the photo decoded with itself as the style
+            (``g(f(c))``) must give back the photo (pixel MSE). It keeps the decoder a faithful
+            inverter while it learns to paint; 0 is the AdaIN paper's recipe.
+        decoder: the decoder's config.
+    """
+
+    crop: int = 256
+    style_scale: tuple[float, float] = (1.0, 2.0)
+    photo_styles: float = 0.25
+    color_jitter: float = 0.5
+    style_layers: tuple[str, ...] = ADAIN_STYLE_LAYERS
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    pixel_weight: float = 0.0
+    identity_weight: float = 0.0
+    decoder: DecoderConfig = field(default_factory=DecoderConfig)
+
+    def __post_init__(self) -> None:
+        check_layers(self.style_layers)
+        check_weights(self, ("content_weight", "style_weight", "pixel_weight", "identity_weight"))
+        if self.content_weight + self.style_weight + self.pixel_weight <= 0:
+            raise OptionError("at least one loss weight must be positive")
+        if self.crop < imageio.MIN_SIDE or self.crop % 8:
+            raise OptionError(f"crop must be a multiple of 8 and at least {imageio.MIN_SIDE}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["style_scale"] = list(self.style_scale)
+        d["style_layers"] = list(self.style_layers)
+        d["decoder"] = self.decoder.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AdaINRecipe:
+        d = dict(d)
+        d["style_scale"] = tuple(d.get("style_scale", (1.0, 2.0)))
+        d["style_layers"] = tuple(d.get("style_layers", ADAIN_STYLE_LAYERS))
+        d["decoder"] = DecoderConfig.from_dict(d.get("decoder", {}))
+        return cls(**d)
+
+
+def adain_losses(
+    encoder: nn.Module,
+    decoder: nn.Module,
+    photos: torch.Tensor,
+    styles: torch.Tensor | None,
+    recipe: AdaINRecipe,
+) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """The paper's losses of one batch (eqs. 11-14), and the decoded images.
+
+    ``styles=None`` reconstructs: each photo is its own style. Content loss: mean squared
+    difference of the output's relu4_1 features and the AdaIN target; style loss: the sum over
+    ``style_layers`` of :func:`moment_loss`.
+    """
+    layer = recipe.decoder.layer
+    wanted = sorted({layer, *recipe.style_layers})
+    with torch.no_grad():
+        fc = encoder(photos, [layer])[layer]
+        fs = encoder(styles, wanted) if styles is not None else None
+        target = adaptive_instance_norm(fc, fs[layer]) if fs is not None else fc.float()
+    out = decoder(target)
+    parts: dict[str, torch.Tensor] = {}
+    total = out.new_zeros(()).float()
+    if recipe.content_weight or recipe.style_weight:
+        fy = encoder(out, wanted if recipe.style_weight else [layer])
+        parts["content"] = content_loss(fy[layer], target)
+        total = total + recipe.content_weight * parts["content"]
+        if recipe.style_weight and fs is not None:
+            parts["style"] = sum(
+                (moment_loss(fy[n], *mean_std(fs[n])) for n in recipe.style_layers),
+                out.new_zeros(()).float(),
+            )
+            total = total + recipe.style_weight * parts["style"]
+    if recipe.pixel_weight:
+        parts["pixel"] = F.mse_loss(out.float(), photos.float())
+        total = total + recipe.pixel_weight * parts["pixel"]
+    if recipe.identity_weight and fs is not None:
+        parts["identity"] = F.mse_loss(decoder(fc.float()).float(), photos.float())
+        total = total + recipe.identity_weight * parts["identity"]
+    parts["total"] = total
+    return parts, out
+
+
+class AdaINDecoderRecipe:
+    """The :class:`~brushwork.training.loop.Recipe` of an AdaIN decoder."""
+
+    def __init__(
+        self,
+        recipe: AdaINRecipe,
+        styles: StyleSet,
+        *,
+        init: nn.Module | None = None,
+        preview_styles: Sequence[Image.Image],
+        describe: dict[str, Any],
+        folder: Path,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        self.recipe = recipe
+        self.net: nn.Module = AdaINDecoder(recipe.decoder)
+        if init is not None:
+            self.net.load_state_dict(init.state_dict())
+        for p in self.net.parameters():
+            p.requires_grad_(True)
+        self.encoder = load_vgg19(max_layer=recipe.decoder.layer)
+        self.styles = styles
+        self.preview_styles = list(preview_styles)
+        self.describe = describe
+        self.folder = folder
+        self.seed = seed
+        self.dtype = dtype
+        self.step = 0
+        self.device = torch.device("cpu")
+
+    def to(self, device: torch.device) -> None:
+        self.net.to(device)
+        self.encoder = self.encoder.to(device)
+        self.device = device
+
+    def param_groups(self, lr: float) -> list[dict[str, Any]]:
+        return [{"params": list(self.net.parameters()), "lr": lr}]
+
+    def begin_step(self, step: int) -> None:
+        self.step = step
+
+    def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        styles = None
+        if self.recipe.style_weight:
+            rank, world = _rank_world()
+            styles = self.styles.batch(
+                self.seed, self.step, batch.shape[0], rank=rank, world=world
+            ).to(batch.device)
+        parts, _ = adain_losses(self.encoder, net, batch, styles, self.recipe)
+        return parts
+
+    def preview(
+        self, net: nn.Module, photos: list[Image.Image], device: torch.device
+    ) -> Image.Image:
+        """Top row: the photos; then one row per preview style, the style first."""
+        was_training = net.training
+        net.eval()
+        layer = self.recipe.decoder.layer
+        blank = Image.new("RGB", (PREVIEW_SIDE, PREVIEW_SIDE), "white")
+        rows = [[blank, *photos]]
+        with torch.no_grad():
+            for style in self.preview_styles:
+                fs = self.encoder(imageio.to_tensor(style).to(device), [layer])[layer]
+                row = [style]
+                for p in photos:
+                    x = _pad8(imageio.to_tensor(p).to(device))
+                    t = adaptive_instance_norm(self.encoder(x, [layer])[layer], fs)
+                    y = net(t)[..., : p.size[1], : p.size[0]]
+                    row.append(imageio.to_pil(y.float().clamp(0, 1).cpu()))
+                rows.append(row)
+        net.train(was_training)
+        return imageio.grid(rows, PREVIEW_SIDE)
+
+    def finish(
+        self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
+    ) -> None:
+        config = model_config(
+            info,
+            **{
+                "architecture": ARCHITECTURE,
+                "config": self.recipe.decoder.to_dict(),
+                "method": "adain",
+                "encoder": {"name": "vgg19", "layer": self.recipe.decoder.layer},
+                **self.describe,
+            },
+        )
+        write_model(self.folder, state, config, dtype=self.dtype, preview=preview)
+
+
+def _pad8(x: torch.Tensor) -> torch.Tensor:
+    h, w = x.shape[-2:]
+    return F.pad(x, (0, (-w) % 8, 0, (-h) % 8), mode="reflect")
+
+
+def _rank_world() -> tuple[int, int]:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def style_files(paths: Sequence[str | os.PathLike[str]], held_out: Sequence[str]) -> list[Path]:
+    """The style images named by ``paths`` (files or folders), without the ``held_out`` names
+    (file stems); an unknown held-out name is an error, so a typo cannot leak a test style."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir() if f.suffix.lower() in EXTENSIONS)
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise OptionError(f"{p}: no such style image or folder")
+    stems = {f.stem for f in files}
+    unknown = [n for n in held_out if n not in stems]
+    if unknown:
+        raise OptionError(f"held-out style(s) not among the style images: {', '.join(unknown)}")
+    return [f for f in files if f.stem not in set(held_out)]
+
+
+def train_adain(
+    content: str | os.PathLike[str],
+    styles: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    recipe: AdaINRecipe | None = None,
+    loop: LoopConfig | None = None,
+    held_out: Sequence[str] = (),
+    init: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    dtype: torch.dtype = torch.float32,
+    description: str = "",
+) -> TrainResult:
+    """Train an AdaIN decoder and write a model folder to ``output``.
+
+    Args:
+        content: folder of photos (recursive); also the source of photo styles.
+        styles: style images and/or folders of them.
+        output: model folder; checkpoints, previews and the log go there meanwhile.
+        held_out: style names (file stems) to leave out of training, recorded in the config.
+        init: a decoder model folder to warm-start from (same decoder config), e.g. the
+            result of a reconstruction stage.
+    """
+    recipe = recipe or AdaINRecipe()
+    loop = loop or LoopConfig(lr=1e-4, batch_size=8)
+    photos = PhotoFolder(content, crop=recipe.crop)
+    files = style_files(styles, held_out)
+    style_set = StyleSet(
+        files,
+        recipe.crop,
+        scale=recipe.style_scale,
+        photos=photos,
+        photo_share=recipe.photo_styles,
+        color_jitter=recipe.color_jitter,
+    )
+    record: dict[str, Any] = {
+        "recipe": recipe.to_dict(),
+        "data": str(Path(content)),
+        "styles": {f.stem: file_digest(f) for f in files},
+        "held_out": sorted(held_out),
+    }
+    init_net = None
+    if init is not None:
+        init_net = load_net(read_model(init), expect=ARCHITECTURE)
+        if getattr(init_net, "config", None) != recipe.decoder:
+            raise OptionError(f"{init}: its decoder config differs from this recipe's")
+        record["init"] = str(init)
+    describe: dict[str, Any] = {"description": description} if description else {}
+    describe["data"] = {"folder": str(Path(content)), "images": len(photos)}
+    describe["styles_seen"] = [f.stem for f in files]
+    describe["held_out"] = sorted(held_out)
+    # preview styles: the first two held-out paintings (unseen) and two seen ones
+    by_stem = {Path(f).stem: Path(f) for p in styles for f in _expand(p)}
+    names = [n for n in held_out][:2] + [f.stem for f in files][:2]
+    preview_styles = [
+        imageio.square(imageio.load(by_stem[n]).rgb, PREVIEW_SIDE) for n in names if n in by_stem
+    ]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(loop.seed)
+        r = AdaINDecoderRecipe(
+            recipe,
+            style_set,
+            init=init_net,
+            preview_styles=preview_styles,
+            describe=describe,
+            folder=Path(output),
+            seed=loop.seed,
+            dtype=dtype,
+        )
+    pick = [photos.files[i * len(photos) // 3] for i in range(3)]
+    return fit(
+        r,
+        photos,
+        output,
+        loop=loop,
+        record=record,
+        resume=resume,
+        overwrite=overwrite,
+        progress=progress,
+        preview_photos=[imageio.load(p).rgb for p in pick],
+    )
+
+
+def _expand(p: str | os.PathLike[str]) -> list[Path]:
+    q = Path(p)
+    return sorted(f for f in q.iterdir() if f.suffix.lower() in EXTENSIONS) if q.is_dir() else [q]
