@@ -97,8 +97,11 @@ def test_model_file_errors(model_dir: Path, tmp_path: Path) -> None:
         load(broken)
     cfg = json.loads((model_dir / CONFIG_FILE).read_text())
     (broken / CONFIG_FILE).write_text(json.dumps(cfg | {"architecture": "adain_decoder"}))
+    with pytest.raises(OptionError, match="is an AdaIN decoder: it paints with a style image"):
+        load(broken)
+    (broken / CONFIG_FILE).write_text(json.dumps(cfg | {"architecture": "pix2pix_unet"}))
     with pytest.raises(
-        WeightsError, match="an adain_decoder model, not a transformer or a lite model"
+        WeightsError, match="a pix2pix_unet model, not a transformer or a lite model"
     ):
         load(broken)
     from brushwork.modelfile import read_model
