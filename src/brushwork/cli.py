@@ -129,9 +129,9 @@ def plan_outputs(
 
 def _is_adain(model: str) -> bool:
     from brushwork import zoo
-    from brushwork.modelfile import read_model
+    from brushwork.modelfile import read_config
 
-    return read_model(zoo.resolve(model)).architecture == "adain_decoder"
+    return read_config(zoo.resolve(model)).get("architecture") == "adain_decoder"
 
 
 #: options only optimisation uses, with their defaults: given with style images, they pick it
@@ -494,7 +494,7 @@ def _stylize_adain(
 ) -> None:
     from brushwork.pipelines.arbitrary import DEFAULT_MODEL, check_alpha, load_adain, style_weights
 
-    check_alpha(kwargs["alpha"])
+    check_alpha(kwargs["alpha"])  # option errors before the decoder and VGG19 load
     style_weights(kwargs["weights"], len(styles))
     for s in styles:
         imageio.load(s)  # a bad style image fails before any work

@@ -54,6 +54,27 @@ def _read_config(path: Path) -> dict[str, Any]:
     return cfg
 
 
+def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Only the config of a model folder or ``.safetensors`` file (no weights are read), to
+    learn what a model is before loading it."""
+    p = Path(path)
+    if p.is_dir():
+        return _read_config(p / CONFIG_FILE)
+    if p.is_file():
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(p), framework="pt") as f:
+                meta = dict(f.metadata() or {})
+            cfg = json.loads(meta["config"])
+        except (SafetensorError, OSError, ValueError, KeyError):
+            raise WeightsError(f"{p}: not a brushwork model file") from None
+        if not isinstance(cfg, dict):
+            raise WeightsError(f"{p}: not a brushwork model file")
+        return cfg
+    raise WeightsError(f"{p}: no such model folder or file")
+
+
 def read_model(path: str | os.PathLike[str]) -> ModelFile:
     """Read a model folder or single ``.safetensors`` file, with clear errors."""
     p = Path(path)

@@ -118,3 +118,15 @@ def test_model_file_errors(model_dir: Path, tmp_path: Path) -> None:
 def test_single_safetensors_file(model_dir: Path, small) -> None:  # type: ignore[no-untyped-def]
     style = FastStyle.from_pretrained(model_dir / WEIGHTS_FILE)
     assert style(small("content/lion.jpg", 64)).size[0] == 64
+
+
+def test_read_config_reads_only_the_config(model_dir: Path, tmp_path: Path) -> None:
+    from brushwork.modelfile import read_config, read_model
+
+    assert read_config(model_dir) == read_model(model_dir).config
+    assert read_config(model_dir / WEIGHTS_FILE) == read_model(model_dir / WEIGHTS_FILE).config
+    (tmp_path / "x.safetensors").write_bytes(b"garbage")
+    with pytest.raises(WeightsError, match="not a brushwork model file"):
+        read_config(tmp_path / "x.safetensors")
+    with pytest.raises(WeightsError, match="no such model"):
+        read_config(tmp_path / "nothing")

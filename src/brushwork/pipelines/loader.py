@@ -9,7 +9,7 @@ import torch
 
 from brushwork import zoo
 from brushwork.errors import OptionError
-from brushwork.modelfile import read_model
+from brushwork.modelfile import read_config
 from brushwork.pipelines.arbitrary import ArbitraryStyle, from_model
 from brushwork.pipelines.feedforward import FastStyle
 from brushwork.pipelines.feedforward import load as load_fast
@@ -32,7 +32,7 @@ def load(
     """
     value = str(name_or_path)
     is_model = value in zoo.names() or zoo.is_model_path(value)
-    if is_model and read_model(zoo.resolve(value)).architecture == "adain_decoder":
+    if is_model and read_config(zoo.resolve(value)).get("architecture") == "adain_decoder":
         if style is not None or options:
             given = "style" if style is not None else ", ".join(options)
             raise OptionError(
