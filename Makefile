@@ -45,6 +45,7 @@ bench: setup
 	$(PY) benchmarks/bench_inference.py --sizes 4k --repeats 0 --backends torch openvino --skip-quality
 	$(PY) benchmarks/bench_multistyle.py
 	$(PY) benchmarks/bench_adain.py
+	$(PY) benchmarks/bench_video.py
 
 # retrain the bundled fast styles (frugal CPU recipe; resumable: run again after an interruption)
 zoo: setup

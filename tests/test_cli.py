@@ -539,3 +539,81 @@ def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  #
     code, _, err = run(["stylize", str(data / "content" / "tubingen.jpg"), "-s", str(data / "style" / "udnie.jpg"),
                         "-m", str(out), "--size", "64", "-o", str(tmp_path / "t.png"), "-q"], capsys)  # fmt: skip
     assert code == 0, err
+
+
+def test_video_command_keeps_sound_and_reports(data, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from brushwork import video as videoio
+
+    out = tmp_path / "clip.mp4"
+    code, stdout, err = run(["video", str(data / "video/big_buck_bunny_cut.mp4"), "-o", str(out), "-s",
+                             "starry_night_lite", "--end", "0.5", "--size", "64"], capsys)  # fmt: skip
+    assert code == 0, err
+    assert stdout.strip() == str(out) and "12 frames 64x36" in err and "sound kept" in err
+    info = videoio.probe(out)
+    assert info.frames == 12 and info.audio == "aac"
+    code, _, err = run(["video", str(data / "video/sintel_ambush_4.mp4"), "-o", str(tmp_path / "a.gif"),
+                        "-s", str(data / "style/mondrian.jpg"), "--alpha", "0.7", "--end", "0.2",
+                        "--size", "48", "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+    assert videoio.probe(tmp_path / "a.gif").frames == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "{tmp}/o.avi", "-s", "starry_night_lite"], "unknown output format '.avi'"),
+        (["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--start", "11"], "after the end"),
+        (
+            ["-o", "{tmp}/o.mp4", "-s", "starry_nite"],
+            "Did you mean the bundled style 'starry_night'",
+        ),
+        (
+            ["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--temporal", "flo"],
+            "unknown temporal mode 'flo'",
+        ),
+        (
+            ["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--alpha", "0.5"],
+            "--alpha is an option of AdaIN",
+        ),
+        (
+            ["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--temporal-weight", "1.5"],
+            "temporal weight",
+        ),
+    ],
+)
+def test_video_bad_options_are_one_line(data, tmp_path, capsys, args, message) -> None:  # type: ignore[no-untyped-def]
+    src = str(data / "video/big_buck_bunny_cut.mp4")
+    code, _, err = run(["video", src, *[a.format(tmp=tmp_path) for a in args], "-q"], capsys)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not list(tmp_path.iterdir())
+
+
+def test_video_bad_inputs_are_one_line(data, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    text = tmp_path / "notes.mp4"
+    text.write_text("hello\n" * 100)
+    for src, message in [(text, "not a video file"), (data / "style/mondrian.jpg", "still image"),
+                         (tmp_path / "none.mp4", "no such file")]:  # fmt: skip
+        code, _, err = run(
+            ["video", str(src), "-o", str(tmp_path / "o.mp4"), "-s", "starry_night_lite"], capsys
+        )
+        assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_video_interrupted_says_so_and_writes_nothing(data, tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import brushwork.pipelines.video as pv
+
+    real = pv.to_frame
+    calls = {"n": 0}
+
+    def interrupt(x):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return real(x)
+
+    monkeypatch.setattr(pv, "to_frame", interrupt)
+    out = tmp_path / "o.mp4"
+    code, _, err = run(["video", str(data / "video/sintel_ambush_4.mp4"), "-o", str(out), "-s",
+                        "starry_night_lite", "--size", "64", "-q"], capsys)  # fmt: skip
+    assert code == 130 and "interrupted" in err and "was not written" in err
+    assert not list(tmp_path.iterdir())

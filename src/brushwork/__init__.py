@@ -7,6 +7,7 @@ Example (see the README for more)::
     out = bw.load("paintings", style="udnie:0.7,mosaic:0.3")("photo.jpg")  # a multi-style blend
     out = bw.load("adain")("photo.jpg", style="any_painting.jpg", alpha=0.8)  # AdaIN, any style
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
+    bw.stylize_video("clip.mp4", "clip_starry.mp4", "starry_night")  # sound kept, no flicker
 """
 
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ from brushwork.pipelines.optimize import (
     optimize,
     optimize_result,
 )
+from brushwork.pipelines.video import VideoResult, stylize_video
 
 __all__ = [
     "ArbitraryStyle",
@@ -31,6 +33,7 @@ __all__ = [
     "MultiStyle",
     "OptimizeConfig",
     "OptimizeResult",
+    "VideoResult",
     "__version__",
     "load",
     "load_adain",
@@ -38,4 +41,5 @@ __all__ = [
     "optimize",
     "optimize_result",
     "samples",
+    "stylize_video",
 ]

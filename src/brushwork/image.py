@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,13 +196,19 @@ def with_alpha(rgb: Image.Image, alpha: Image.Image | None) -> Image.Image:
     return out
 
 
-def check_output_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Validate an output path before any work: known extension, folder exists, no clobbering."""
+def check_output_path(
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    extensions: Iterable[str] = _SAVE_FORMATS,
+) -> Path:
+    """Validate an output path before any work: known extension (one of ``extensions``, by
+    default the image formats), not a folder, no clobbering."""
     p = Path(path)
-    if p.suffix.lower() not in _SAVE_FORMATS:
+    known = sorted(extensions)
+    if p.suffix.lower() not in known:
         raise ImageError(
-            f"{p}: unknown output format {p.suffix or '(none)'!r}; "
-            f"use one of {', '.join(sorted(_SAVE_FORMATS))}"
+            f"{p}: unknown output format {p.suffix or '(none)'!r}; use one of {', '.join(known)}"
         )
     if p.is_dir():
         raise ImageError(f"{p}: is a directory, expected an output file name")

@@ -160,3 +160,26 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path: Path, data: Path) -> None
             data / "content", style, out, recipe=RECIPE, loop=loop(4), resume=True, progress=False
         )
     shutil.rmtree(out)
+
+
+def test_stability_loss_is_zero_for_a_net_that_moves_with_its_input(small) -> None:  # type: ignore[no-untyped-def]
+    from brushwork import image as imageio
+    from brushwork.training.fast import stability_loss
+
+    photo = imageio.to_tensor(small("content/tubingen.jpg", 64)).repeat(2, 1, 1, 1)
+    recipe = FastRecipe(temporal_weight=1.0, temporal_noise=0.0)
+
+    def identity(x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def fixed_pattern(x: torch.Tensor) -> torch.Tensor:  # strokes glued to the frame, not the scene
+        pattern = torch.linspace(0, 1, x.shape[-1]).expand_as(x)
+        return 0.5 * x + 0.5 * (pattern * 40).sin()
+
+    torch.manual_seed(0)
+    still = stability_loss(identity, photo, identity(photo), recipe).item()
+    torch.manual_seed(0)
+    glued = stability_loss(fixed_pattern, photo, fixed_pattern(photo), recipe).item()
+    assert still < 1e-3 and glued > 20 * still
+    with pytest.raises(OptionError, match="temporal_weight"):
+        FastRecipe(temporal_weight=-1.0)

@@ -4,6 +4,7 @@ from brushwork.losses.content import ContentLoss, content_loss
 from brushwork.losses.moments import MomentLoss, moment_loss
 from brushwork.losses.perceptual import PerceptualLoss
 from brushwork.losses.style import StyleLoss, blend_grams, gram_matrix, style_loss
+from brushwork.losses.temporal import TemporalLoss, temporal_loss
 from brushwork.losses.total_variation import TotalVariation, total_variation
 
 __all__ = [
@@ -11,11 +12,13 @@ __all__ = [
     "MomentLoss",
     "PerceptualLoss",
     "StyleLoss",
+    "TemporalLoss",
     "TotalVariation",
     "blend_grams",
     "content_loss",
     "gram_matrix",
     "moment_loss",
     "style_loss",
+    "temporal_loss",
     "total_variation",
 ]

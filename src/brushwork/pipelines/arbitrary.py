@@ -84,16 +84,25 @@ class ArbitraryStyle:
         return out.float()
 
     @torch.no_grad()
+    def style_statistics(
+        self, styles: Sequence[torch.Tensor]
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The AdaIN targets (channel mean and std at the encoder layer) of style images; pass
+        them to :meth:`stylize_tensor` to stylise many frames without re-encoding the styles."""
+        return [mean_std(self._features(s)) for s in styles]
+
+    @torch.no_grad()
     def stylize_tensor(
         self,
         content: torch.Tensor,
-        styles: Sequence[torch.Tensor],
+        styles: Sequence[torch.Tensor] | Sequence[tuple[torch.Tensor, torch.Tensor]],
         *,
         alpha: float = 1.0,
         weights: Sequence[float] | None = None,
         regions: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Stylise (1, 3, H, W) in [0, 1] with style images (1, 3, h, w) of any size.
+        """Stylise (B, 3, H, W) in [0, 1] with style images (1, 3, h, w) of any size, or with
+        their :meth:`style_statistics`.
 
         Args:
             alpha: 1 = the full style, 0 = the decoder's reconstruction of the content.
@@ -101,7 +110,7 @@ class ArbitraryStyle:
             regions: (1, R, H, W) region weights, one region per style (excludes ``weights``).
 
         Returns:
-            (1, 3, H, W) float32 on the CPU, not clamped.
+            (B, 3, H, W) float32 on the CPU, not clamped.
         """
         check_alpha(alpha)
         w = style_weights(weights, len(styles))
@@ -109,7 +118,7 @@ class ArbitraryStyle:
         f = self.decoder.factor
         x = F.pad(content, (0, (-wd) % f, 0, (-h) % f), mode="reflect")
         fc = self._features(x)
-        stats = [mean_std(self._features(s)) for s in styles]
+        stats = [s if isinstance(s, tuple) else mean_std(self._features(s)) for s in styles]
         if regions is not None:
             if regions.shape[1] != len(styles):
                 raise OptionError(f"{regions.shape[1]} regions for {len(styles)} styles")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,11 @@ from brushwork import image as imageio
 from brushwork.encoders.vgg19 import check_layers, load_vgg19
 from brushwork.errors import OptionError
 from brushwork.losses.perceptual import PerceptualLoss
+from brushwork.losses.temporal import temporal_loss
 from brushwork.modelfile import read_model, write_model
 from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
+from brushwork.ops.flow import inside, random_motion, warp
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
 
@@ -47,6 +49,12 @@ class FastRecipe:
         content_weight, style_weight, tv_weight: loss weights (Gram normalised by C*H*W).
         pixel_weight: weight of a pixel MSE to the photo (0 for styles; used to pre-train an
             identity net that styles are warm-started from).
+        temporal_weight: weight of a temporal loss that keeps the net stable for video: the
+            output for a photo moved by a small random camera motion plus noise must be the
+            output for the photo, moved the same way (Ruder et al.'s temporal loss on synthetic
+            flow, as in Wang et al., AAAI 2020); 0 turns it off.
+        temporal_shift: largest shift of that motion in pixels (it also rotates and zooms a
+            little); temporal_noise: std of the added pixel noise (camera noise, compression).
         net: the transform net's config.
     """
 
@@ -58,12 +66,19 @@ class FastRecipe:
     style_weight: float = 5.0
     tv_weight: float = 10.0
     pixel_weight: float = 0.0
+    temporal_weight: float = 0.0
+    temporal_shift: float = 2.0
+    temporal_noise: float = 0.02
     net: TransformerConfig = field(default_factory=TransformerConfig)
 
     def __post_init__(self) -> None:
         check_layers(self.content_layers)
         check_layers(self.style_layers)
-        check_weights(self, ("content_weight", "style_weight", "tv_weight", "pixel_weight"))
+        check_weights(
+            self,
+            ("content_weight", "style_weight", "tv_weight", "pixel_weight", "temporal_weight"),
+        )
+        check_weights(self, ("temporal_shift", "temporal_noise"))
         if self.style_size < imageio.MIN_SIDE:
             raise OptionError(f"style size must be at least {imageio.MIN_SIDE} px")
 
@@ -149,6 +164,9 @@ class FastStyleRecipe:
         if self.recipe.pixel_weight:
             parts["pixel"] = F.mse_loss(y.float(), batch.float())
             parts["total"] = parts["total"] + self.recipe.pixel_weight * parts["pixel"]
+        if self.recipe.temporal_weight:
+            parts["temporal"] = stability_loss(net, batch, y, self.recipe)
+            parts["total"] = parts["total"] + self.recipe.temporal_weight * parts["temporal"]
         return parts
 
     def finish(
@@ -164,6 +182,21 @@ class FastStyleRecipe:
             },
         )
         write_model(self.folder, state, config, dtype=self.dtype, preview=preview)
+
+
+def stability_loss(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    batch: torch.Tensor,
+    output: torch.Tensor,
+    recipe: FastRecipe,
+) -> torch.Tensor:
+    """Temporal loss on synthetic video: ``batch`` moved by a random small motion plus noise is
+    the next "frame"; its output must equal ``output`` moved the same way, inside the frame."""
+    b, _, h, w = batch.shape
+    flow = random_motion(b, h, w, shift=recipe.temporal_shift).to(batch.device)
+    moved = warp(batch, flow)
+    moved = (moved + recipe.temporal_noise * torch.randn_like(moved)).clamp(0, 1)
+    return temporal_loss(net(moved), warp(output, flow), inside(flow, margin=2.0))
 
 
 def _deepest(layers: list[str]) -> str:
