@@ -75,6 +75,16 @@ def split_alpha(img: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     return img.convert("RGB"), None
 
 
+def check_input_file(path: Path, kind: str) -> None:
+    """A clear error unless ``path`` is an existing, non-empty file (``kind``: "an image")."""
+    if not path.exists():
+        raise ImageError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImageError(f"{path}: is a directory, expected {kind} file")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path}: file is empty")
+
+
 def load(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Read an image file as RGB (EXIF orientation applied), keeping any alpha channel aside.
 
@@ -83,12 +93,7 @@ def load(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> Loade
             truncated, is too small, or has more than ``max_pixels`` pixels.
     """
     p = Path(path)
-    if not p.exists():
-        raise ImageError(f"{p}: no such file")
-    if p.is_dir():
-        raise ImageError(f"{p}: is a directory, expected an image file")
-    if p.stat().st_size == 0:
-        raise ImageError(f"{p}: file is empty")
+    check_input_file(p, "an image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

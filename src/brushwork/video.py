@@ -29,7 +29,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from brushwork.errors import ImageError, OptionError
 from brushwork.files import atomic_path
-from brushwork.image import MIN_SIDE, check_output_path
+from brushwork.image import MIN_SIDE, check_input_file, check_output_path
 
 #: Output extension -> (FFmpeg muxer, video codec, pixel format); ``.gif`` is written by Pillow.
 FORMATS: dict[str, tuple[str, str, str]] = {
@@ -90,12 +90,7 @@ class Frame:
 def _open_container(path: Path) -> Any:
     import av
 
-    if not path.exists():
-        raise ImageError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageError(f"{path}: is a directory, expected a video file")
-    if path.stat().st_size == 0:
-        raise ImageError(f"{path}: file is empty")
+    check_input_file(path, "a video")
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
@@ -483,7 +478,6 @@ class VideoWriter:
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
         self.frames += 1
-        self._last_end = time + duration
 
     def write_audio(self, packets: list[Any], offset: float) -> None:
         """Add the input's audio ``packets``, shifted ``offset`` seconds earlier."""
