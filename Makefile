@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-slow lint gallery bench zoo paintings adain clean
+.PHONY: setup demo test test-slow lint gallery bench zoo paintings adain sr clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,7 @@ bench: setup
 	$(PY) benchmarks/bench_multistyle.py
 	$(PY) benchmarks/bench_adain.py
 	$(PY) benchmarks/bench_video.py
+	$(PY) benchmarks/bench_sr.py
 
 # retrain the bundled fast styles (frugal CPU recipe; resumable: run again after an interruption)
 zoo: setup
@@ -58,6 +59,10 @@ paintings: setup
 # retrain the bundled AdaIN decoder (frugal CPU recipe, about two hours on one core; resumable)
 adain: setup
 	$(PY) scripts/train_adain.py --install
+
+# retrain the bundled super-resolution models, x4 and x8, feature and pixel loss (CPU, ~70 min)
+sr: setup
+	$(PY) scripts/train_sr.py --install
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache .bench

@@ -617,3 +617,50 @@ def test_video_interrupted_says_so_and_writes_nothing(data, tmp_path, capsys, mo
                         "starry_night_lite", "--size", "64", "-q"], capsys)  # fmt: skip
     assert code == 130 and "interrupted" in err and "was not written" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_upscale_files_folders_and_bad_scales(data, tmp_path, small, capsys) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "in"
+    src.mkdir()
+    small("content/tubingen.jpg", 48).save(src / "a.png")
+    small("content/golden_gate.jpg", 40).save(src / "b.jpg")
+    code, out, err = run(
+        ["upscale", str(src / "a.png"), "--scale", "4", "-o", str(tmp_path / "a4.png")], capsys
+    )
+    assert code == 0 and out.strip() == str(tmp_path / "a4.png")
+    with Image.open(src / "a.png") as a, Image.open(tmp_path / "a4.png") as b:
+        assert b.size == (a.size[0] * 4, a.size[1] * 4)
+    code, out, _ = run(
+        ["upscale", str(src), "--scale", "8", "-o", str(tmp_path / "big"), "-q"], capsys
+    )
+    assert code == 0 and sorted(p.name for p in (tmp_path / "big").iterdir()) == ["a.png", "b.jpg"]
+    code, _, err = run(
+        ["upscale", str(src / "a.png"), "--scale", "3", "-o", str(tmp_path / "x.png")], capsys
+    )
+    assert code == 1 and err.count("\n") == 1 and "available scales: x4, x8" in err
+    Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
+    code, _, err = run(
+        ["upscale", str(tmp_path / "dot.png"), "-o", str(tmp_path / "y.png")], capsys
+    )
+    assert code == 1 and err.count("\n") == 1 and "1x1" in err
+    Image.new("RGB", (2600, 2600)).save(tmp_path / "huge.png")
+    code, _, err = run(
+        ["upscale", str(tmp_path / "huge.png"), "-o", str(tmp_path / "z.png")], capsys
+    )
+    assert code == 1 and "over the 100 MP limit" in err
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "z.png").exists()
+    code, out, _ = run(["models", "list"], capsys)
+    assert "sr-x4" in out and "sr-x8" in out and "brushwork upscale" in out
+
+
+def test_train_sr_from_the_cli(data, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    args = ["train", "sr", "--data", str(data / "content"), "-o", str(tmp_path / "m"),
+            "--scale", "4", "--loss", "pixel", "--steps", "3", "--crop", "48", "--channels", "8",
+            "--blocks", "1", "--batch-size", "2", "--precision", "fp32", "-q"]  # fmt: skip
+    code, out, _ = run(args, capsys)
+    assert code == 0 and out.strip() == str(tmp_path / "m")
+    code, out, _ = run(["upscale", str(data / "sr/Set5/bird.png"), "-m", str(tmp_path / "m"),
+                        "-o", str(tmp_path / "bird.png"), "-q"], capsys)  # fmt: skip
+    assert code == 0
+    code, _, err = run([*args[:-1], "--crop", "50"], capsys)
+    assert code == 1 and "multiple of the scale" in err

@@ -14,7 +14,9 @@ from brushwork.pipelines.multistyle import find_model, style_names
 
 #: the bundled AdaIN decoders (any style image; tested in tests/pipelines/test_arbitrary.py)
 DECODERS = [e.name for e in zoo.entries() if e.config.get("architecture") == "adain_decoder"]
-BUNDLED = [n for n in zoo.names() if n not in DECODERS]
+#: the bundled super-resolution nets (tested in tests/pipelines/test_upscale.py)
+UPSCALERS = [e.name for e in zoo.entries() if e.config.get("architecture") == "sr"]
+BUNDLED = [n for n in zoo.names() if n not in DECODERS + UPSCALERS]
 #: every bundled style: (model, style within it or None for a single-style model)
 STYLES = [
     (e.name, name)
@@ -33,6 +35,10 @@ def test_at_least_four_bundled_styles() -> None:
         assert entry.config["training"]["steps"] > 0
         if entry.name in DECODERS:  # trained on many paintings, some held out
             assert entry.config["held_out"] and entry.config["styles_seen"]
+            continue
+        if entry.name in UPSCALERS:  # a scale and the loss it was trained with
+            assert entry.config["scale"] in (4, 8) and entry.description
+            assert entry.config["recipe"]["recipe"]["loss"] in ("feature", "pixel")
             continue
         assert style_names(entry.config) or entry.config["style"]["name"]
         assert entry.description
@@ -56,8 +62,11 @@ def test_bundled_style_stylises_a_real_photo(name: str, style: str | None, small
 def test_unknown_style_lists_the_bundled_ones_and_the_closest() -> None:
     with pytest.raises(
         OptionError, match=r"unknown style 'stary_night'.*Did you mean 'starry_night'"
-    ):
+    ) as err:
         zoo.resolve("stary_night")
+    assert "sr-x4" not in str(err.value)  # upscalers are not styles
+    with pytest.raises(OptionError, match=r"unknown super-resolution model 'sr-x3'.*sr-x4"):
+        zoo.resolve("sr-x3")
 
 
 def test_tiles_of_a_bundled_style_have_no_seams(small) -> None:  # type: ignore[no-untyped-def]

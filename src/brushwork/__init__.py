@@ -8,6 +8,7 @@ Example (see the README for more)::
     out = bw.load("adain")("photo.jpg", style="any_painting.jpg", alpha=0.8)  # AdaIN, any style
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
     bw.stylize_video("clip.mp4", "clip_starry.mp4", "starry_night")  # sound kept, no flicker
+    big = bw.load("sr-x4")("small.png")  # perceptual-loss super-resolution, x4 (and sr-x8)
 """
 
 __version__ = "0.1.0"
@@ -24,6 +25,7 @@ from brushwork.pipelines.optimize import (
     optimize,
     optimize_result,
 )
+from brushwork.pipelines.upscale import Upscaler, load_sr
 from brushwork.pipelines.video import VideoResult, stylize_video
 
 __all__ = [
@@ -33,11 +35,13 @@ __all__ = [
     "MultiStyle",
     "OptimizeConfig",
     "OptimizeResult",
+    "Upscaler",
     "VideoResult",
     "__version__",
     "load",
     "load_adain",
     "load_multi",
+    "load_sr",
     "optimize",
     "optimize_result",
     "samples",

@@ -40,6 +40,12 @@ PreviewOpt = Annotated[int, typer.Option(help="Write previews every N steps.")]
 CheckpointOpt = Annotated[int, typer.Option(help="Checkpoint every N steps.")]
 ResumeOpt = Annotated[bool, typer.Option(help="Continue from OUTPUT/checkpoint.")]
 RestartOpt = Annotated[bool, typer.Option(help="Start afresh over an existing model.")]
+InputsArg = Annotated[
+    list[str], typer.Argument(help="Images, folders (mirrored) or globs.", show_default=False)
+]
+OutputOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="Output image, or folder for several inputs.")
+]
 
 
 def parse_floats(text: str, what: str) -> tuple[float, ...]:
@@ -201,7 +207,7 @@ def pick_method(
     else:
         for s in styles:
             if not Path(s).exists():
-                names = zoo.names()
+                names = zoo.style_names()
                 close = difflib.get_close_matches(s, names, n=1)
                 hint = f" Did you mean the bundled style {close[0]!r}?" if close else ""
                 raise ImageError(
@@ -217,13 +223,8 @@ def pick_method(
 
 @app.command()
 def stylize(
-    inputs: Annotated[
-        list[str],
-        typer.Argument(help="Photos, folders (mirrored) or globs.", show_default=False),
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Output image, or folder for several inputs.")
-    ],
+    inputs: InputsArg,
+    output: OutputOpt,
     style: Annotated[
         list[str],
         typer.Option(
@@ -508,13 +509,15 @@ def _run_each(
     overwrite: bool,
     quiet: bool,
     protect: list[str],
+    *,
+    desc: str = "stylising",
 ) -> None:
-    """Stylise each (input, output) pair; in a folder run, unreadable photos are skipped and
-    counted."""
+    """Run ``run`` on each (input, output) pair and save; in a folder run, unreadable images are
+    skipped and counted."""
     from tqdm.auto import tqdm
 
     failed: list[str] = []
-    bar = tqdm(pairs, desc="stylising", unit="image", disable=quiet or len(pairs) < 2)
+    bar = tqdm(pairs, desc=desc, unit="image", disable=quiet or len(pairs) < 2)
     for src, dst in bar:
         try:
             result = run(src)
@@ -680,6 +683,40 @@ def video(
             err=True,
         )
     _echo_path(result.path)
+
+
+@app.command()
+def upscale(
+    inputs: InputsArg,
+    output: OutputOpt,
+    scale: Annotated[
+        int | None, typer.Option(help="Upscaling factor (bundled: 4, 8; default 4).")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="A super-resolution model name or folder."),
+    ] = None,
+    tile: Annotated[
+        int | None, typer.Option(help="Tile side in input pixels for large images (default: auto).")
+    ] = None,
+    device: DeviceOpt = "auto",
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Upscale images x4 or x8 with a perceptual-loss network (Johnson et al., 2016)."""
+    from brushwork.pipelines.upscale import load_sr
+
+    pairs = plan_outputs(expand_inputs(inputs), output, overwrite=overwrite)
+    sr = load_sr(model, scale=scale, device=device)
+    progress = not quiet and len(pairs) == 1
+    _run_each(
+        pairs,
+        lambda src: sr.upscale(src, tile=tile, progress=progress),
+        overwrite,
+        quiet,
+        [],
+        desc="upscaling",
+    )
 
 
 @app.command()
@@ -1041,6 +1078,56 @@ def train_adain_cmd(
     _report_training(result, quiet)
 
 
+@train_app.command("sr")
+def train_sr_cmd(
+    data: DataOpt,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    scale: Annotated[int, typer.Option(help="Upscaling factor: 2, 4 or 8.")] = 4,
+    loss: Annotated[
+        str, typer.Option(help="feature (VGG relu2_2, Johnson et al.) | pixel (MSE).")
+    ] = "feature",
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 2000,
+    batch_size: BatchOpt = 4,
+    crop: Annotated[
+        int, typer.Option(help="High-resolution crop side (a multiple of the scale).")
+    ] = 288,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    tv_weight: Annotated[float, typer.Option(help="Total-variation weight (feature loss).")] = 1e4,
+    sigma: Annotated[float, typer.Option(help="Blur of the degradation (HR pixels).")] = 1.0,
+    channels: Annotated[int, typer.Option(help="Feature maps of the net.")] = 64,
+    blocks: Annotated[int, typer.Option(help="Residual blocks.")] = 4,
+    preview_every: PreviewOpt = 200,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a super-resolution net (Johnson et al., 2016) on crops of a folder of photos."""
+    from brushwork.nets.sr import SRConfig
+    from brushwork.training.sr import SRRecipe, train_sr
+
+    recipe = SRRecipe(
+        crop=crop,
+        sigma=sigma,
+        loss=loss,
+        tv_weight=tv_weight,
+        net=SRConfig(scale=scale, channels=channels, residual_blocks=blocks),
+    )
+    result = train_sr(
+        data,
+        output,
+        recipe=recipe,
+        loop=_loop_config(locals()),
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
 def _loop_config(options: dict[str, Any]) -> Any:
     """The :class:`LoopConfig` of a train command, from its parameters of the same names."""
     from brushwork.training.loop import LoopConfig
@@ -1080,6 +1167,14 @@ def models_list() -> None:
                 f"{entry.config.get('config', {}).get('width')}, {train.get('steps', '?')} steps "
                 f"at {rec.get('crop', '?')} px, {len(seen)} paintings seen, "
                 f"held out: {', '.join(held)}"
+            )
+            typer.echo(f"  preview: {entry.preview}")
+            continue
+        if entry.config.get("architecture") == "sr":
+            typer.echo(
+                f"  brushwork upscale small.png --model {entry.name} -o big.png; "
+                f"{rec.get('loss', '?')} loss, {train.get('steps', '?')} steps at "
+                f"{rec.get('crop', '?')} px, {train.get('seconds', '?')} s"
             )
             typer.echo(f"  preview: {entry.preview}")
             continue

@@ -85,7 +85,9 @@ def check_input_file(path: Path, kind: str) -> None:
         raise ImageError(f"{path}: file is empty")
 
 
-def load(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+def load(
+    path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE
+) -> LoadedImage:
     """Read an image file as RGB (EXIF orientation applied), keeping any alpha channel aside.
 
     Raises:
@@ -116,9 +118,9 @@ def load(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> Loade
         raise ImageError(
             f"{p}: cannot read image, the file is corrupt or truncated ({exc})"
         ) from None
-    if min(img.size) < MIN_SIDE:
+    if min(img.size) < min_side:
         raise ImageError(
-            f"{p}: image is {img.size[0]}x{img.size[1]}, smaller than {MIN_SIDE} px on a side"
+            f"{p}: image is {img.size[0]}x{img.size[1]}, smaller than {min_side} px on a side"
         )
     rgb, alpha = split_alpha(img)
     return LoadedImage(rgb=rgb, alpha=alpha, path=p)

@@ -48,3 +48,17 @@ def test_progress_and_bad_tile() -> None:
     assert seen[-1][0] == seen[-1][1] == len(seen) == 9
     with pytest.raises(OptionError, match="twice the overlap"):
         tiled(lambda t: t, torch.rand(1, 3, 100, 100), tile=32, overlap=16)
+
+
+def test_an_upscaling_op_is_tiled_at_its_output_scale() -> None:
+    # nearest x3 upscaling of a 3x3 blur: tiles blend in the 3x larger output without seams
+    k = torch.ones(3, 1, 3, 3) / 9
+
+    def up(t: torch.Tensor) -> torch.Tensor:
+        y = F.conv2d(F.pad(t, (1, 1, 1, 1), mode="replicate"), k, groups=3)
+        return F.interpolate(y, scale_factor=3.0, mode="nearest")
+
+    x = torch.rand(1, 3, 70, 95)
+    out = tiled(up, x, tile=40, overlap=16, scale=3)
+    assert out.shape == (1, 3, 210, 285)
+    assert torch.allclose(out, up(x), atol=1e-5)

@@ -12,6 +12,7 @@ from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import ModelFile
 from brushwork.nets.adain import AdaINDecoder, DecoderConfig
 from brushwork.nets.lite import LiteConfig, LiteNet
+from brushwork.nets.sr import SRConfig, SRNet
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 
 #: name -> function from the config dict to an (untrained) net.
@@ -19,6 +20,7 @@ ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
     "transformer": lambda d: TransformerNet(TransformerConfig.from_dict(d)),
     "lite": lambda d: LiteNet(LiteConfig.from_dict(d)),
     "adain_decoder": lambda d: AdaINDecoder(DecoderConfig.from_dict(d)),
+    "sr": lambda d: SRNet(SRConfig.from_dict(d)),
 }
 #: the image-to-image nets a fast style can be (``bw.load`` takes any of them)
 FEEDFORWARD = ("transformer", "lite")

@@ -55,36 +55,39 @@ def tiled(
     tile: int = 768,
     overlap: int = 128,
     align: int = 1,
+    scale: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
     """``fn`` applied to ``x`` tile by tile, blended with feathered weights.
 
     Args:
-        fn: maps (1, C, h, w) to (1, C', h, w).
+        fn: maps (1, C, h, w) to (1, C', scale * h, scale * w).
         x: (1, C, H, W).
         tile: tile side in pixels.
         overlap: pixels shared by neighbouring tiles (the blend zone).
         align: tile offsets are multiples of this (the total stride of ``fn``).
+        scale: how much larger ``fn``'s output is than its input (super-resolution).
         progress: called with (done, total) after each tile.
 
     Returns:
-        (1, C', H, W) float32.
+        (1, C', scale * H, scale * W) float32.
     """
     if overlap < 4 or tile <= 2 * overlap:
         raise OptionError(f"tile ({tile}) must exceed twice the overlap ({overlap}), overlap >= 4")
     _, _, h, w = x.shape
-    rows, cols = _spans(h, tile, overlap, align), _spans(w, tile, overlap, align)
+    rows, cols = _spans(h, tile, overlap, align, scale), _spans(w, tile, overlap, align, scale)
     out: torch.Tensor | None = None
-    weight = torch.zeros(1, 1, h, w)
+    weight = torch.zeros(1, 1, h * scale, w * scale)
     total, done = len(rows) * len(cols), 0
+    s = scale
     for (y0, y1), wy in rows:
         for (x0, x1), wx in cols:
             y = fn(x[..., y0:y1, x0:x1]).float().cpu()
             if out is None:
-                out = torch.zeros(1, y.shape[1], h, w)
+                out = torch.zeros(1, y.shape[1], h * s, w * s)
             wt = (wy[:, None] * wx[None, :])[None, None]
-            out[..., y0:y1, x0:x1] += y * wt
-            weight[..., y0:y1, x0:x1] += wt
+            out[..., y0 * s : y1 * s, x0 * s : x1 * s] += y * wt
+            weight[..., y0 * s : y1 * s, x0 * s : x1 * s] += wt
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -93,14 +96,15 @@ def tiled(
 
 
 def _spans(
-    length: int, tile: int, overlap: int, align: int
+    length: int, tile: int, overlap: int, align: int, scale: int = 1
 ) -> list[tuple[tuple[int, int], torch.Tensor]]:
-    """(start, end) of each tile along one axis with its 1-D blend weights."""
+    """(start, end) of each tile along one axis with its 1-D blend weights (at ``scale`` times
+    the input's resolution)."""
     starts = tile_starts(length, tile, overlap, align)
     ends = [min(s + tile, length) for s in starts[:-1]] + [length]
     out = []
     for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
         before = ends[i - 1] - a if i else 0
         after = b - starts[i + 1] if i + 1 < len(starts) else 0
-        out.append(((a, b), _ramp(b - a, before, after)))
+        out.append(((a, b), _ramp((b - a) * scale, before * scale, after * scale)))
     return out

@@ -79,7 +79,7 @@ def find_model(spec: str, model: str | os.PathLike[str] | None = None) -> tuple[
             f"{', '.join(wanted)} are not all in one"
         )
     missing = next((n for n in wanted if n not in inside), spec)
-    known = list(dict.fromkeys(zoo.names() + inside))
+    known = list(dict.fromkeys(zoo.style_names() + inside))
     close = difflib.get_close_matches(str(missing), known, n=1)
     hint = f" Did you mean the bundled style {close[0]!r}?" if close else ""
     raise OptionError(

@@ -426,7 +426,10 @@ def _frame_stylizer(
     if model is None:
         raise OptionError("give a model (a style name, 'adain' with style images) or optimize=")
     if isinstance(model, str | os.PathLike):
-        model = load(model)
+        loaded = load(model)
+        if not isinstance(loaded, FastStyle | ArbitraryStyle):
+            raise OptionError(f"{model} is not a style model")
+        model = loaded
     if isinstance(model, ArbitraryStyle):
         if not styles:
             raise OptionError(f"{model.name} is an AdaIN decoder: give style images (style=...)")

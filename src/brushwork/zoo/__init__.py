@@ -53,6 +53,11 @@ def entries() -> list[ZooEntry]:
     return out
 
 
+def style_names() -> list[str]:
+    """Names of the bundled style models (not the super-resolution ones), sorted."""
+    return [e.name for e in entries() if e.config.get("architecture") != "sr"]
+
+
 def is_model_path(value: str | os.PathLike[str]) -> bool:
     """Whether ``value`` is a model folder or a single-file ``.safetensors`` model."""
     p = Path(value)
@@ -74,4 +79,7 @@ def resolve(name_or_path: str | os.PathLike[str]) -> Path:
         return Path(value)
     if "/" in value or os.sep in value or value.endswith(".safetensors"):
         raise WeightsError(f"{value}: no such model folder or file")
-    raise unknown_choice("style", value, names())
+    if value.startswith("sr-"):
+        sr = [n for n in names() if n not in style_names()]
+        raise unknown_choice("super-resolution model", value, sr)
+    raise unknown_choice("style", value, style_names())
