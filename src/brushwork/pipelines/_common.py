@@ -40,17 +40,15 @@ def check_memory(needed: int, what: str, device: torch.device) -> None:
         )
 
 
-def load_input(img: ImageLike) -> imageio.LoadedImage:
-    """A path or PIL image as a :class:`brushwork.image.LoadedImage`."""
+def load_input(img: ImageLike, *, min_side: int = imageio.MIN_SIDE) -> imageio.LoadedImage:
+    """A path or PIL image as a :class:`brushwork.image.LoadedImage` (sides >= ``min_side``)."""
     if isinstance(img, Image.Image):
-        if min(img.size) < imageio.MIN_SIDE:
-            raise OptionError(
-                f"image is {img.size[0]}x{img.size[1]}, smaller than {imageio.MIN_SIDE} px"
-            )
+        if min(img.size) < min_side:
+            raise OptionError(f"image is {img.size[0]}x{img.size[1]}, smaller than {min_side} px")
         rgb, alpha = imageio.split_alpha(img)
         return imageio.LoadedImage(rgb=rgb, alpha=alpha)
     if isinstance(img, str | os.PathLike):
-        return imageio.load(Path(img))
+        return imageio.load(Path(img), min_side=min_side)
     raise OptionError(f"expected an image path or PIL image, got {type(img).__name__}")
 
 

@@ -26,7 +26,7 @@ from brushwork.modelfile import read_config, read_model
 from brushwork.nets.registry import load_net
 from brushwork.nets.sr import SRNet
 from brushwork.ops.tiling import tile_starts, tiled
-from brushwork.pipelines._common import ImageLike, check_memory
+from brushwork.pipelines._common import ImageLike, check_memory, load_input
 
 #: Inputs above this many pixels are upscaled in tiles of ``TILE`` input pixels.
 TILE_ABOVE = 256 * 256
@@ -160,7 +160,7 @@ class Upscaler:
     ) -> UpscaleResult:
         """Upscale a path or PIL image; an alpha channel is upscaled apart (Lanczos)."""
         t0 = time.perf_counter()
-        loaded = load_small(image)
+        loaded = load_input(image, min_side=1)  # check_size says what is too small
         w, h = loaded.rgb.size
         self.check_size(w, h)
         y, tiles = self.upscale_tensor(imageio.to_tensor(loaded.rgb), tile=tile, progress=progress)
@@ -172,21 +172,6 @@ class Upscaler:
     def __call__(self, image: ImageLike, **options: object) -> Image.Image:
         """The upscaled image (``options`` as :meth:`upscale`)."""
         return self.upscale(image, **options).image  # type: ignore[arg-type]
-
-
-def load_small(image: ImageLike) -> imageio.LoadedImage:
-    """A path or PIL image as RGB + alpha, allowing sides down to ``MIN_SIDE``."""
-    if isinstance(image, Image.Image):
-        if min(image.size) < MIN_SIDE:
-            w, h = image.size
-            raise ImageError(
-                f"image is {w}x{h}: too small to upscale (at least {MIN_SIDE}x{MIN_SIDE})"
-            )
-        rgb, alpha = imageio.split_alpha(image)
-        return imageio.LoadedImage(rgb=rgb, alpha=alpha)
-    if isinstance(image, str | os.PathLike):
-        return imageio.load(image, min_side=MIN_SIDE)
-    raise OptionError(f"expected an image path or PIL image, got {type(image).__name__}")
 
 
 def load_sr(
