@@ -160,9 +160,7 @@ class Upscaler:
     ) -> UpscaleResult:
         """Upscale a path or PIL image; an alpha channel is upscaled apart (Lanczos)."""
         t0 = time.perf_counter()
-        loaded = load_input(image, min_side=1)  # check_size says what is too small
-        w, h = loaded.rgb.size
-        self.check_size(w, h)
+        loaded = load_input(image, min_side=1)  # upscale_tensor's check_size says what is too small
         y, tiles = self.upscale_tensor(imageio.to_tensor(loaded.rgb), tile=tile, progress=progress)
         out = imageio.to_pil(y)
         if loaded.alpha is not None:
