@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-slow lint gallery bench zoo paintings adain sr clean
+.PHONY: setup chromium demo test test-slow test-browser lint gallery bench zoo paintings adain sr clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,21 @@ $(STAMP): $(PY) pyproject.toml
 
 setup: $(STAMP)
 
+# Debian's chromium for the browser tests (Playwright drives it; never `playwright install`)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
+
 demo: setup
 	$(VENV)/bin/brushwork demo -o out/demo.png --overwrite
 
-test: setup
+test: setup chromium
 	$(VENV)/bin/pytest -q
+
+test-browser: setup chromium
+	$(VENV)/bin/pytest -q -m browser
 
 test-slow: setup
 	$(VENV)/bin/pytest -q -m slow

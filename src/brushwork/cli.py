@@ -720,6 +720,50 @@ def upscale(
 
 
 @app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 opens it to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    workers: Annotated[int, typer.Option(help="Jobs run at once (each uses every core).")] = 1,
+    queue: Annotated[int, typer.Option(help="Jobs that may wait; more get 503.")] = 32,
+    max_upload_mb: Annotated[float, typer.Option(help="Largest upload, MB.")] = 50,
+    max_megapixels: Annotated[float, typer.Option(help="Largest image, MP.")] = 40,
+    max_video_seconds: Annotated[float, typer.Option(help="Longest clip, seconds.")] = 60,
+    max_steps: Annotated[int, typer.Option(help="Most optimisation steps.")] = 1000,
+    api_only: Annotated[
+        bool, typer.Option("--api-only", help="The HTTP API alone, without the page.")
+    ] = False,
+) -> None:
+    """Start the web page and HTTP API (http://127.0.0.1:7860, API docs at /api/docs)."""
+    import importlib.util
+
+    from brushwork.web.handlers import Limits
+    from brushwork.web.server import ServerConfig
+    from brushwork.web.server import serve as run_server
+
+    needed = ["fastapi", "uvicorn", "multipart"] + ([] if api_only else ["gradio"])
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
+        raise OptionError(
+            f"brushwork serve needs {', '.join(missing)}: pip install 'brushwork[web]'"
+        )
+    if not 1 <= port <= 65535:
+        raise OptionError(f"--port must be between 1 and 65535, got {port}")
+    if workers < 1 or queue < 0:
+        raise OptionError("--workers must be at least 1 and --queue at least 0")
+    limits = Limits(
+        upload_bytes=int(max_upload_mb * 2**20),
+        pixels=int(max_megapixels * 1e6),
+        video_seconds=max_video_seconds,
+        steps=max_steps,
+    )
+    config = ServerConfig(limits=limits, workers=workers, max_waiting=queue, page=not api_only)
+    typer.echo(f"brushwork on http://{host}:{port} (API docs: /api/docs); Ctrl-C stops", err=True)
+    run_server(host, port, config)
+
+
+@app.command()
 def demo(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the result.")

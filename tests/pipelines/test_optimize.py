@@ -187,3 +187,33 @@ def test_full_size_tubingen_starry_night(data, tmp_path) -> None:  # type: ignor
     )
     imageio.save(out, tmp_path / "tubingen_starry.png")
     assert max(out.size) == 512
+
+
+def test_interrupt_is_called_at_every_evaluation_and_stops_at_once(small) -> None:  # type: ignore[no-untyped-def]
+    c, s = small("content/tubingen.jpg", 48), small("style/starry_night.jpg", 48)
+    evaluations: list[int] = []
+    steps: list[int] = []
+    optimize_result(
+        c, [s], steps=3, size=48, progress=False,
+        callback=lambda level, step, x, loss: steps.append(step),
+        interrupt=lambda: evaluations.append(len(steps)),
+    )  # fmt: skip
+    # warm-up steps search along a line: several evaluations a step, each one interruptible
+    assert steps == [1, 2, 3] and len(evaluations) > 3
+    assert sorted(set(evaluations)) == [0, 1, 2]
+
+    class Stop(Exception):
+        pass
+
+    calls = 0
+
+    def stop() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        optimize_result(c, [s], steps=3, size=48, progress=False, interrupt=stop,
+                        callback=lambda *a: steps.append(-1))  # fmt: skip
+    assert -1 not in steps  # stopped inside the first step's line search

@@ -91,3 +91,20 @@ def test_bad_inputs_are_clear(x4: Upscaler, tmp_path) -> None:  # type: ignore[n
         load_sr("starry_night")
     with pytest.raises(OptionError, match="no style options"):
         bw.load("sr-x4", style="udnie")
+
+
+def test_on_tile_reports_each_tile_and_can_stop_the_run(x4: Upscaler, small) -> None:  # type: ignore[no-untyped-def]
+    img = small("content/tubingen.jpg", 200)  # 200x150: 2 x 1 tiles of 160 px
+    seen: list[tuple[int, int]] = []
+    result = x4.upscale(img, tile=160, on_tile=lambda done, total: seen.append((done, total)))
+    assert result.tiles == 2 and seen == [(1, 2), (2, 2)]
+
+    class Stop(Exception):
+        pass
+
+    def stop(done: int, total: int) -> None:
+        if done == 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        x4.upscale(img, tile=160, on_tile=stop)

@@ -230,8 +230,13 @@ def run_level(
     level: int = 0,
     callback: StepCallback | None = None,
     bar: tqdm | None = None,
+    interrupt: Callable[[], None] | None = None,
 ) -> tuple[torch.Tensor, list[float]]:
-    """Optimise image ``x`` (1, 3, H, W) for ``steps`` iterations; returns it and its losses."""
+    """Optimise image ``x`` (1, 3, H, W) for ``steps`` iterations; returns it and its losses.
+
+    ``interrupt()`` is called before every evaluation of the loss (an L-BFGS step with a line
+    search makes several); an exception from it stops the run at once.
+    """
     device = x.device
     precision = resolve_precision(cfg.precision, device)
     p = (x.detach() * PIXEL_SCALE).contiguous().requires_grad_(True)
@@ -241,6 +246,8 @@ def run_level(
     warm = True
 
     def closure() -> torch.Tensor:
+        if interrupt is not None:
+            interrupt()
         opt.zero_grad(set_to_none=True)
         with autocast("fp32" if warm else precision, device):
             total = loss_fn(p / PIXEL_SCALE)["total"]
@@ -283,6 +290,7 @@ def optimize_result(
     mask_colors: Sequence[tuple[int, int, int]] | None = None,
     callback: StepCallback | None = None,
     progress: bool = True,
+    interrupt: Callable[[], None] | None = None,
     **options: object,
 ) -> OptimizeResult:
     """Run Gatys style transfer and return the image with its losses and timing.
@@ -296,6 +304,7 @@ def optimize_result(
         mask_colors: the region colours in style order (default: the mask's colours, darkest first).
         callback: called after every iteration as ``callback(level, step, image, loss)``.
         progress: show a progress bar with the loss.
+        interrupt: called before every evaluation of the loss; raise from it to stop at once.
     """
     if config is not None and options:
         raise OptionError("pass either config or keyword options, not both")
@@ -349,7 +358,14 @@ def optimize_result(
             else:
                 x0 = target
             x, hist = run_level(
-                x0.to(device), loss_fn, n, cfg, level=level, callback=callback, bar=bar
+                x0.to(device),
+                loss_fn,
+                n,
+                cfg,
+                level=level,
+                callback=callback,
+                bar=bar,
+                interrupt=interrupt,
             )
             history += hist
         assert x is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -39,6 +40,9 @@ MIN_SIDE = 4
 _PAD_TO = 16
 #: Rough peak bytes of an untiled float32 pass per *output* pixel (64-channel activations).
 BYTES_PER_OUTPUT_PIXEL = 800
+
+#: ``on_tile(tiles done, tiles in all)``
+TileCallback = Callable[[int, int], None]
 
 
 def zoo_name(scale: int) -> str:
@@ -120,9 +124,17 @@ class Upscaler:
 
     @torch.no_grad()
     def upscale_tensor(
-        self, x: torch.Tensor, *, tile: int | None = None, progress: bool = False
+        self,
+        x: torch.Tensor,
+        *,
+        tile: int | None = None,
+        progress: bool = False,
+        on_tile: TileCallback | None = None,
     ) -> tuple[torch.Tensor, int]:
-        """(1, 3, H, W) in [0, 1] -> ((1, 3, sH, sW) in [0, 1] on the CPU, tile count)."""
+        """(1, 3, H, W) in [0, 1] -> ((1, 3, sH, sW) in [0, 1] on the CPU, tile count).
+
+        ``on_tile(done, total)`` is called after each tile (an exception from it stops the run).
+        """
         h, w = x.shape[-2:]
         self.check_size(w, h)
         s = self.scale
@@ -137,6 +149,8 @@ class Upscaler:
         def step(done: int, total: int) -> None:
             bar.total = total
             bar.update(1)
+            if on_tile is not None:
+                on_tile(done, total)
 
         try:
             out = tiled(self._run, x, tile=tile, overlap=OVERLAP, scale=s, progress=step)
@@ -156,12 +170,19 @@ class Upscaler:
         return y[..., : h * s, : w * s]
 
     def upscale(
-        self, image: ImageLike, *, tile: int | None = None, progress: bool = False
+        self,
+        image: ImageLike,
+        *,
+        tile: int | None = None,
+        progress: bool = False,
+        on_tile: TileCallback | None = None,
     ) -> UpscaleResult:
         """Upscale a path or PIL image; an alpha channel is upscaled apart (Lanczos)."""
         t0 = time.perf_counter()
         loaded = load_input(image, min_side=1)  # upscale_tensor's check_size says what is too small
-        y, tiles = self.upscale_tensor(imageio.to_tensor(loaded.rgb), tile=tile, progress=progress)
+        y, tiles = self.upscale_tensor(
+            imageio.to_tensor(loaded.rgb), tile=tile, progress=progress, on_tile=on_tile
+        )
         out = imageio.to_pil(y)
         if loaded.alpha is not None:
             out = imageio.with_alpha(out, loaded.alpha)

@@ -1,0 +1,499 @@
+"""The web page (Gradio): a thin layer over :mod:`brushwork.web.handlers`.
+
+Three tabs, Photo, Video and Upscale. Each run copies the uploads into a job of the shared
+:class:`~brushwork.web.jobs.JobQueue` (so the page and the API share one concurrency limit),
+shows the job's progress and can stop it. Gradio keeps a session's uploads so a photo can be
+tried in several styles; they are deleted when the page is closed, and at the latest an hour
+after upload.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from brushwork.web import handlers
+from brushwork.web.catalogue import catalogue
+from brushwork.web.handlers import (
+    IMAGE_SUFFIXES,
+    METHOD_LABELS,
+    VIDEO_SUFFIXES,
+    Limits,
+    StyleOptions,
+)
+from brushwork.web.jobs import Job, JobQueue, RequestError
+
+INTRO = """# brushwork: turn a photo into a painting
+**1.** Upload a photo. **2.** Pick a painting below, or upload your own.
+**3.** Press **Paint**. The result keeps your photo's size; download it at full resolution.
+Clips and upscaling have their own tabs. Programs can use the [HTTP API](/api/docs)."""
+
+NONE = "(none)"
+ORIGINAL = "original size"
+COLOURS = [
+    ("The painting's colours", NONE),
+    ("Keep my photo's colours", "luminance"),
+    ("Match my photo's colour palette", "histogram"),
+]
+#: seconds between progress updates
+POLL = 0.25
+
+
+def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
+    """The page; mount it on the API app with :func:`gradio.mount_gradio_app`."""
+    styles = list(catalogue().values())
+    names = [p.name for p in styles]
+    titles = {p.name: p.title for p in styles}
+    sessions: dict[str, str] = {}  # browser session -> its running job
+    uploads: dict[str, set[str]] = {}  # browser session -> the files Gradio received
+    upload_root = Path(gr.utils.get_upload_folder()).resolve()
+
+    def remember(request: gr.Request, *paths: str | None) -> None:
+        uploads.setdefault(request.session_hash or "", set()).update(p for p in paths if p)
+
+    def forget(request: gr.Request) -> None:
+        """The page was closed: stop its job and delete its uploads."""
+        key = request.session_hash or ""
+        job_id = sessions.pop(key, None)
+        if job_id is not None:
+            with contextlib.suppress(RequestError):
+                queue.cancel(job_id)
+        for p in uploads.pop(key, set()):
+            path = Path(p).resolve()
+            if path.is_relative_to(upload_root):
+                path.unlink(missing_ok=True)
+
+    def preview_of(name: str | None) -> str | None:
+        p = catalogue()[name].preview if name else None
+        return str(p) if p else None
+
+    def chosen_text(name: str | None, own: Any = None) -> str:
+        if own:
+            return "Style: **your painting** (uses *Any style* or *Optimise*)"
+        return f"Style: **{titles[name]}**" if name else "Style: pick a painting"
+
+    def pick(evt: gr.SelectData) -> tuple[str, str, None, str | None]:
+        name = names[evt.index]
+        return name, chosen_text(name), None, preview_of(name)
+
+    def own_uploaded(own: str | None, method: str, name: str) -> tuple[Any, str, Any]:
+        if own and method == "fast":
+            method = "adain"
+        selected = None if own else names.index(name) if name in names else None
+        return gr.update(value=method), chosen_text(name, own), gr.update(selected_index=selected)
+
+    def track(job: Job, request: gr.Request, progress: gr.Progress) -> Job:
+        sessions[request.session_hash or ""] = job.id
+        while not job.ended:
+            ahead = queue.position(job)
+            if job.state == "queued":
+                progress(None, desc=f"waiting for a free worker ({ahead} ahead)")
+            elif job.progress is not None:
+                progress(job.progress, desc=job.message)
+            time.sleep(POLL)
+        sessions.pop(request.session_hash or "", None)
+        if job.state == "failed":
+            raise gr.Error(job.error or "failed", print_exception=False)
+        if job.state == "cancelled":
+            raise gr.Error("Stopped.", print_exception=False)
+        return job
+
+    def submit(kind: str, prepare: Callable[[Job], Callable[[Job], Path]]) -> Job:
+        try:
+            job = queue.new(kind)
+        except RequestError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        try:
+            work = prepare(job)
+        except RequestError as exc:
+            queue.discard(job)
+            raise gr.Error(str(exc), print_exception=False) from None
+        queue.submit(job, work)
+        return job
+
+    def run_job(
+        what: str,
+        prepare: Callable[[Job], Callable[[Job], Path]],
+        request: gr.Request,
+        progress: gr.Progress,
+        upload: str | None,
+        *more: str | None,
+    ) -> Job:
+        """Queue the work ``prepare`` makes of the uploads and wait for it, showing progress."""
+        if not upload:
+            article = "an" if what[0] in "aeiou" else "a"
+            raise gr.Error(f"Upload {article} {what} first.", print_exception=False)
+        remember(request, upload, *more)
+        return track(submit("video" if what == "clip" else what, prepare), request, progress)
+
+    def own_style(own: str | None, job: Job) -> Path | None:
+        if not own:
+            return None
+        path = copy_upload(own, job, "style", IMAGE_SUFFIXES)
+        handlers.check_image(path, limits, "style image")
+        return path
+
+    def paint(
+        photo: str | None,
+        style: str | None,
+        own: str | None,
+        method: str,
+        strength: float,
+        steps: float,
+        blend_with: str,
+        blend: float,
+        colour: str,
+        size: str,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, Any, str]:
+        def prepare(job: Job) -> Callable[[Job], Path]:
+            path = copy_upload(photo, job, "photo", IMAGE_SUFFIXES)
+            handlers.check_image(path, limits, "photo")
+            options = handlers.check_options(
+                ui_options(
+                    style,
+                    own_style(own, job),
+                    method,
+                    strength,
+                    blend_with=blend_with,
+                    blend=blend,
+                    colour=colour,
+                    size=size,
+                    steps=steps,
+                ),
+                limits,
+            )
+            return lambda j: handlers.stylize_photo(j, path, options)
+
+        job = run_job("photo", prepare, request, progress, photo, own)
+        assert job.result is not None
+        return str(job.result), gr.update(value=str(job.result), visible=True), summary(job)
+
+    def paint_clip(
+        clip: str | None,
+        style: str | None,
+        own: str | None,
+        method: str,
+        strength: float,
+        temporal: bool,
+        size: str,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[Any, Any, Any, str]:
+        def prepare(job: Job) -> Callable[[Job], Path]:
+            path = copy_upload(clip, job, "clip", VIDEO_SUFFIXES)
+            handlers.check_clip(path, limits)
+            options = handlers.check_options(
+                ui_options(
+                    style, own_style(own, job), method, strength, size=size, temporal=temporal
+                ),
+                limits,
+                video=True,
+            )
+            return lambda j: handlers.stylize_clip(j, path, options, limits)
+
+        job = run_job("clip", prepare, request, progress, clip, own)
+        assert job.result is not None
+        gif = job.result.suffix == ".gif"
+        return (
+            gr.update(value=None if gif else str(job.result), visible=not gif),
+            gr.update(value=str(job.result) if gif else None, visible=gif),
+            gr.update(value=str(job.result), visible=True),
+            summary(job),
+        )
+
+    def upscale(
+        image: str | None,
+        scale: str,
+        model: str,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, Any, str]:
+        factor = int(scale.lstrip("x"))
+
+        def prepare(job: Job) -> Callable[[Job], Path]:
+            handlers.upscale_model_name(factor, model)
+            path = copy_upload(image, job, "image", IMAGE_SUFFIXES)
+            handlers.check_image(path, limits)
+            return lambda j: handlers.upscale_photo(j, path, factor, model, limits)
+
+        job = run_job("image", prepare, request, progress, image)
+        assert job.result is not None
+        return str(job.result), gr.update(value=str(job.result), visible=True), summary(job)
+
+    def stop(request: gr.Request) -> str:
+        job_id = sessions.get(request.session_hash or "")
+        if job_id is not None:
+            queue.cancel(job_id)
+            return "Stopped."
+        return "Nothing is running."
+
+    def method_changed(method: str) -> tuple[Any, Any]:
+        return gr.update(visible=method == "optimize"), gr.update(
+            label="Style strength (AdaIN alpha)" if method == "adain" else "Style strength",
+            visible=method != "optimize",
+        )
+
+    sizes = [ORIGINAL] + [
+        str(s) for s in (512, 768, 1024, 1536, 2048, 3072, 4096) if s <= limits.output_side
+    ]
+    clip_sizes = [ORIGINAL] + [
+        str(s) for s in (360, 480, 720, 1080, 1280, 1920) if s <= limits.video_side
+    ]
+    gallery_items = [(str(p.painting), caption(p.title)) for p in styles]
+
+    ui = gr.Blocks(title="brushwork", delete_cache=(600, 3600))
+    with ui:
+        gr.Markdown(INTRO)
+        with gr.Tab("Photo"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=5):
+                    photo = gr.Image(
+                        label="1. Your photo",
+                        type="filepath",
+                        image_mode=None,
+                        sources=["upload", "clipboard"],
+                        height=300,
+                        elem_id="photo",
+                    )
+                    style = gr.State(names[0] if names else None)
+                    gallery = gr.Gallery(
+                        value=gallery_items,
+                        label="2. Pick a painting",
+                        columns=5,
+                        allow_preview=False,
+                        height=260,
+                        object_fit="cover",
+                        elem_id="gallery",
+                        selected_index=0,
+                    )
+                    chosen = gr.Markdown(chosen_text(names[0] if names else None))
+                    example = gr.Image(
+                        preview_of(names[0] if names else None),
+                        label="What the fast style does to photos (above: photos; below: painted)",
+                        interactive=False,
+                        height=200,
+                        buttons=[],
+                        elem_id="style-preview",
+                    )
+                    with gr.Accordion("...or upload a painting of your own", open=False):
+                        own = gr.Image(
+                            label="Your painting",
+                            type="filepath",
+                            image_mode=None,
+                            height=200,
+                            elem_id="own-style",
+                        )
+                    method = gr.Radio(
+                        [(label, key) for key, label in METHOD_LABELS.items()],
+                        value="fast",
+                        label="3. Method",
+                        info="Optimise paints at 512 px unless you pick a size in More options.",
+                        elem_id="method",
+                    )
+                    strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Style strength")
+                    steps = gr.Slider(
+                        50,
+                        limits.steps,
+                        value=200,
+                        step=10,
+                        visible=False,
+                        label="Optimisation steps (more: finer, slower)",
+                    )
+                    with gr.Accordion("More options", open=False):
+                        blend_with = gr.Dropdown(
+                            [NONE, *names], value=NONE, label="Blend with a second painting"
+                        )
+                        blend = gr.Slider(
+                            0, 1, value=0.5, step=0.05, label="Share of the second painting"
+                        )
+                        colour = gr.Radio(COLOURS, value=NONE, label="Colours")
+                        size = gr.Dropdown(
+                            sizes, value=ORIGINAL, label="Output size (long side, px)"
+                        )
+                    with gr.Row():
+                        run = gr.Button("Paint", variant="primary", elem_id="paint")
+                        halt = gr.Button("Stop", variant="stop")
+                with gr.Column(scale=5):
+                    result = gr.Image(
+                        label="Result",
+                        type="filepath",
+                        format="png",
+                        interactive=False,
+                        elem_id="result",
+                        buttons=["download", "fullscreen"],
+                    )
+                    download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
+                    status = gr.Markdown(elem_id="status")
+            gallery.select(pick, None, [style, chosen, own, example])
+            own.change(own_uploaded, [own, method, style], [method, chosen, gallery])
+            method.change(method_changed, method, [steps, strength])
+            event = run.click(
+                paint,
+                [photo, style, own, method, strength, steps, blend_with, blend, colour, size],
+                [result, download, status],
+            )
+            halt.click(stop, None, status, cancels=[event])
+
+        with gr.Tab("Video"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=5):
+                    clip = gr.File(
+                        label="1. Your clip (MP4, MOV, WebM, MKV or GIF; sound kept)",
+                        file_types=list(VIDEO_SUFFIXES),
+                        type="filepath",
+                        elem_id="clip",
+                    )
+                    clip_style = gr.Dropdown(
+                        [(titles[n], n) for n in names],
+                        value=names[0] if names else None,
+                        label="2. Painting",
+                    )
+                    clip_own = gr.Image(
+                        label="...or your own painting",
+                        type="filepath",
+                        image_mode=None,
+                        height=160,
+                    )
+                    clip_method = gr.Radio(
+                        [("Fast (a trained style)", "fast"), ("Any style (AdaIN)", "adain")],
+                        value="fast",
+                        label="3. Method",
+                    )
+                    clip_strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Style strength")
+                    temporal = gr.Checkbox(True, label="Steady strokes (no flicker)")
+                    clip_size = gr.Dropdown(
+                        clip_sizes,
+                        value=ORIGINAL,
+                        label=f"Output size (long side, at most {limits.video_side} px)",
+                    )
+                    with gr.Row():
+                        clip_run = gr.Button("Paint the clip", variant="primary")
+                        clip_halt = gr.Button("Stop", variant="stop")
+                with gr.Column(scale=5):
+                    clip_out = gr.Video(label="Result", interactive=False, elem_id="clip-result")
+                    gif_out = gr.Image(
+                        label="Result",
+                        type="filepath",
+                        format="gif",
+                        interactive=False,
+                        visible=False,
+                    )
+                    clip_download = gr.DownloadButton("Download", visible=False)
+                    clip_status = gr.Markdown(elem_id="clip-status")
+            clip_own.change(
+                lambda own, m: gr.update(value="adain" if own and m == "fast" else m),
+                [clip_own, clip_method],
+                clip_method,
+            )
+            clip_event = clip_run.click(
+                paint_clip,
+                [clip, clip_style, clip_own, clip_method, clip_strength, temporal, clip_size],
+                [clip_out, gif_out, clip_download, clip_status],
+            )
+            clip_halt.click(stop, None, clip_status, cancels=[clip_event])
+
+        with gr.Tab("Upscale"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=5):
+                    small = gr.Image(
+                        label="Your image",
+                        type="filepath",
+                        image_mode=None,
+                        height=300,
+                        elem_id="small",
+                    )
+                    scales = [f"x{s}" for s in _scales()]
+                    factor = gr.Radio(scales, value=scales[0] if scales else None, label="Scale")
+                    kind = gr.Radio(
+                        [("Sharp (perceptual loss)", "sharp"), ("Smooth (pixel loss)", "smooth")],
+                        value="sharp",
+                        label="Look",
+                    )
+                    with gr.Row():
+                        up_run = gr.Button("Upscale", variant="primary")
+                        up_halt = gr.Button("Stop", variant="stop")
+                with gr.Column(scale=5):
+                    big = gr.Image(
+                        label="Result",
+                        type="filepath",
+                        format="png",
+                        elem_id="big",
+                        interactive=False,
+                        buttons=["download", "fullscreen"],
+                    )
+                    up_download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
+                    up_status = gr.Markdown(elem_id="up-status")
+            up_event = up_run.click(upscale, [small, factor, kind], [big, up_download, up_status])
+            up_halt.click(stop, None, up_status, cancels=[up_event])
+        gr.Markdown(
+            f"Limits of this server: uploads up to {limits.upload_bytes / 2**20:.0f} MB and "
+            f"{limits.pixels / 1e6:.0f} MP, clips up to {limits.video_seconds:g} s. "
+            f"Uploads are deleted when you close the page."
+        )
+        ui.unload(forget)
+    return ui
+
+
+def ui_options(
+    style: str | None,
+    own: Path | None,
+    method: str,
+    strength: float,
+    *,
+    blend_with: str | None = NONE,
+    blend: float = 0.5,
+    colour: str | None = NONE,
+    size: str | None = ORIGINAL,
+    steps: float = 200,
+    temporal: bool = True,
+) -> StyleOptions:
+    """The page's choices as :class:`StyleOptions` (its "(none)" and "original size" as None)."""
+    return StyleOptions(
+        method=method,
+        style=None if own else style,
+        style_image=own,
+        blend_with=None if blend_with in (None, NONE) else blend_with,
+        blend=blend,
+        strength=strength,
+        preserve_color=None if colour in (None, NONE) else colour,
+        size=None if size in (None, ORIGINAL) else int(size),
+        steps=int(steps),
+        temporal=temporal,
+    )
+
+
+def copy_upload(src: str | None, job: Job, stem: str, suffixes: tuple[str, ...]) -> Path:
+    """Copy a file Gradio received into the job's folder under a fixed name."""
+    if not src:
+        raise RequestError(f"no {stem} was uploaded", 400)
+    path = job.folder / handlers.upload_name(stem, src, suffixes)
+    shutil.copyfile(src, path)
+    return path
+
+
+def caption(title: str) -> str:
+    """A gallery caption: the painting's name without painter and year."""
+    return title.split(", ", 1)[-1].rsplit(" (", 1)[0]
+
+
+def summary(job: Job) -> str:
+    """One line on what the job made."""
+    i = job.info
+    size = f"{i.get('width')}x{i.get('height')}"
+    extra = f", {i['frames']} frames" if "frames" in i else ""
+    what = f" with {i['style']}" if "style" in i else ""
+    return f"Done in {i.get('seconds', 0):.1f} s{what}: {size}{extra}."
+
+
+def _scales() -> list[int]:
+    from brushwork.pipelines.upscale import bundled_scales
+
+    return bundled_scales()

@@ -1,0 +1,109 @@
+"""The page in a real browser (Debian's chromium driven by Playwright): upload a photo, pick a
+painting, press Paint, find the picture."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from .conftest import Server
+
+pytestmark = pytest.mark.browser
+
+#: a folder to keep the screenshots in (the README's comes from here); default: the test's tmp
+SHOTS = os.environ.get("BRUSHWORK_SCREENSHOTS")
+
+
+def keep(shot: Path) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(SHOTS) / shot.name)
+
+
+def open_page(page: Page, server: Server) -> None:
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(server.url, wait_until="load")
+    expect(page.locator("#paint")).to_be_visible(timeout=60_000)
+
+
+def natural_size(page: Page, selector: str) -> tuple[int, int]:
+    w, h = page.locator(selector).evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    return int(w), int(h)
+
+
+def test_upload_pick_paint_and_find_the_picture(
+    page: Page, server: Server, data: Path, tmp_path: Path
+) -> None:
+    photo = data / "content/tubingen.jpg"
+    open_page(page, server)
+    page.locator("#photo input[type=file]").set_input_files(photo)
+    page.locator("#gallery button.thumbnail-item").nth(2).click()  # The Great Wave
+    expect(page.get_by_text("Style: Katsushika Hokusai, The Great Wave")).to_be_visible()
+    page.locator("#paint").click()
+    expect(page.locator("#result img")).to_be_visible(timeout=120_000)
+    expect(page.locator("#status")).to_contain_text("Done in", timeout=10_000)
+    assert "great_wave (fast)" in page.locator("#status").inner_text()
+    # the full-resolution picture, the photo's size
+    expect(page.locator("#result img")).to_have_js_property("complete", True)
+    with Image.open(photo) as img:
+        assert natural_size(page, "#result img") == img.size
+    expect(page.get_by_role("button", name="Download full resolution (PNG)")).to_be_visible()
+    shot = tmp_path / "web_page.png"
+    page.screenshot(path=shot, full_page=True)
+    keep(shot)
+    assert Image.open(shot).size[0] == 1280
+    # closing the page deletes the session's uploads
+    uploads = server.workdir() / "uploads"
+    assert list(uploads.rglob("tubingen.jpg"))
+    page.close()
+    deadline = time.monotonic() + 30
+    while list(uploads.rglob("tubingen.jpg")):
+        assert time.monotonic() < deadline, "the upload outlived the page"
+        time.sleep(0.5)
+
+
+def test_own_painting_switches_to_any_style_and_errors_are_shown(
+    page: Page, server: Server, data: Path, tmp_path: Path
+) -> None:
+    open_page(page, server)
+    page.locator("#paint").click()  # no photo yet
+    expect(page.get_by_text("Upload a photo first.")).to_be_visible(timeout=10_000)
+    page.locator("#photo input[type=file]").set_input_files(data / "content/golden_gate.jpg")
+    page.get_by_text("...or upload a painting of your own").click()
+    page.locator("#own-style input[type=file]").set_input_files(data / "style/mosaic.jpg")
+    expect(page.get_by_text("Style: your painting")).to_be_visible(timeout=10_000)
+    expect(page.get_by_label("Any style (AdaIN, a few seconds)")).to_be_checked()
+    page.locator("#paint").click()
+    expect(page.locator("#status")).to_contain_text("your style image (adain)", timeout=120_000)
+    with Image.open(data / "content/golden_gate.jpg") as img:
+        assert natural_size(page, "#result img") == img.size
+    shot = tmp_path / "web_page_own_style.png"
+    page.screenshot(path=shot, full_page=True)
+    keep(shot)
+
+
+def test_optimisation_shows_its_steps_and_stop_cancels_it(
+    page: Page, server: Server, data: Path
+) -> None:
+    open_page(page, server)
+    page.locator("#photo input[type=file]").set_input_files(data / "content/tubingen.jpg")
+    page.get_by_label("Optimise (Gatys et al., minutes, finest)").check()
+    expect(page.get_by_text("Optimisation steps (more: finer, slower)")).to_be_visible()
+    page.locator("#paint").click()
+    progress = re.compile(r"preparing \(VGG19 features|step \d+ of 200")
+    expect(page.locator("#result").get_by_text(progress)).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Stop").first.click()
+    expect(page.locator("#status")).to_contain_text("Stopped.", timeout=10_000)
+    # the job ended as cancelled on the server, and a new run is taken at once
+    with server.client() as c:
+        deadline = time.monotonic() + 30
+        while c.get("/api/health").json()["queue"]["running"]:
+            assert time.monotonic() < deadline, "the optimisation kept running after Stop"
+            time.sleep(0.2)

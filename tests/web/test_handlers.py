@@ -1,0 +1,286 @@
+"""The web handlers called directly: upload checks, option checks and real runs on real files."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import threading
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import brushwork as bw
+from brushwork import image as imageio
+from brushwork import video as videoio
+from brushwork.web import handlers
+from brushwork.web.catalogue import catalogue, painting
+from brushwork.web.handlers import Limits, StyleOptions
+from brushwork.web.jobs import Job, JobQueue, RequestError
+
+
+def status_of(fn, *args, **kwargs) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    with pytest.raises(RequestError) as err:
+        fn(*args, **kwargs)
+    return err.value.status, str(err.value)
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> JobQueue:
+    return JobQueue(tmp_path / "jobs")
+
+
+@pytest.fixture
+def photo(data: Path, queue: JobQueue) -> tuple[Job, Path]:
+    """A job holding an upload of a real photo, resized to 256 px."""
+    job = queue.new("photo")
+    path = job.folder / "photo.png"
+    img = imageio.load(data / "content/tubingen.jpg").rgb
+    imageio.resize(img, imageio.size_for_long_side(img.size, 256)).save(path)
+    return job, path
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG claiming ``width`` x ``height`` with a few bytes of pixel data (a bomb's header)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 1000)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_catalogue_lists_every_bundled_painting_with_a_thumbnail() -> None:
+    styles = catalogue()
+    assert len(styles) == 10
+    assert list(styles)[:3] == ["starry_night", "the_scream", "great_wave"]
+    star = styles["starry_night"]
+    assert (
+        star.model == "starry_night" and star.multi == "paintings"
+    )  # own net, blends in the multi
+    assert styles["night_cafe"].model == "paintings"  # only in the multi-style net
+    assert star.title == "Vincent van Gogh, The Starry Night (1889)"
+    for p in styles.values():
+        with Image.open(p.painting) as img:
+            assert max(img.size) == 640
+    assert [s["name"] for s in handlers.styles()] == list(styles)
+
+
+def test_upload_checks_read_bytes_and_header_only(tmp_path: Path, data: Path) -> None:
+    limits = Limits(upload_bytes=100_000, pixels=1_000_000)
+    text = tmp_path / "notes.png"
+    text.write_text("not an image at all")
+    assert status_of(handlers.check_image, text, limits)[0] == 415
+    empty = tmp_path / "empty.png"
+    empty.touch()
+    assert status_of(handlers.check_image, empty, limits) == (400, "the image is empty")
+    big = tmp_path / "big.jpg"
+    shutil.copy(data / "content/tubingen.jpg", big)  # 406531 bytes
+    code, msg = status_of(handlers.check_image, big, limits, "photo")
+    assert code == 413 and msg == "the photo is 0.388 MB, over this server's limit of 0.0954 MB"
+    # headers claiming many pixels, without the pixels: refused from the header alone
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_header(5000, 5000))
+    code, msg = status_of(handlers.check_image, bomb, limits)
+    assert code == 413 and "5000x5000 = 25 MP, over this server's limit of 1 MP" in msg
+    bomb.write_bytes(png_header(50_000, 50_000))  # over Pillow's own decompression-bomb limit
+    code, msg = status_of(handlers.check_image, bomb, limits)
+    assert code == 413 and "far more pixels than this server's limit of 1 MP" in msg
+    ok = tmp_path / "ok.png"
+    Image.new("RGB", (40, 30)).save(ok)
+    assert handlers.check_image(ok, limits) == (40, 30)
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (8, 8)).save(tiny)
+    assert status_of(handlers.check_image, tiny, limits)[0] == 400
+
+
+def test_upload_names_never_take_a_path_from_the_client() -> None:
+    assert handlers.upload_name("photo", "../../etc/passwd", handlers.IMAGE_SUFFIXES) == "photo.bin"
+    assert (
+        handlers.upload_name("photo", "/tmp/x/My Cat.JPG", handlers.IMAGE_SUFFIXES) == "photo.jpg"
+    )
+    assert handlers.upload_name("clip", None, handlers.VIDEO_SUFFIXES) == "clip.bin"
+
+
+def test_clip_checks(tmp_path: Path, data: Path) -> None:
+    clip = data / "video/sintel_ambush_4.mp4"
+    assert handlers.check_clip(clip, Limits()).frames == 33
+    code, msg = status_of(handlers.check_clip, clip, Limits(video_seconds=1.0))
+    assert code == 413 and "the video is 1.4 s long, over this server's limit of 1 s" in msg
+    still = data / "content/tubingen.jpg"
+    code, msg = status_of(handlers.check_clip, still, Limits())
+    assert code == 415 and msg.startswith("the video cannot be used: is a still image")
+
+
+def test_option_checks() -> None:
+    limits = Limits()
+    check = handlers.check_options
+    assert check(StyleOptions(style="udnie"), limits).method == "fast"
+    assert check(StyleOptions(style_image=Path("s.png")), limits).method == "adain"
+    code, msg = status_of(check, StyleOptions(style="udnei"), limits)
+    assert code == 404 and "Did you mean 'udnie'?" in msg
+    assert status_of(check, StyleOptions(), limits)[0] == 400
+    assert (
+        "fast style must be one of the bundled"
+        in status_of(check, StyleOptions(method="fast", style_image=Path("s.png")), limits)[1]
+    )
+    assert status_of(check, StyleOptions(style="udnie", method="paint"), limits)[0] == 400
+    assert (
+        "between 0 and 1, got 1.5"
+        in status_of(check, StyleOptions(style="udnie", strength=1.5), limits)[1]
+    )
+    assert (
+        "between 16 and 1024, got 2048"
+        in status_of(check, StyleOptions(style="udnie", method="optimize", size=2048), limits)[1]
+    )
+    assert (
+        status_of(check, StyleOptions(style="udnie", method="optimize", steps=5000), limits)[0]
+        == 400
+    )
+    assert (
+        status_of(check, StyleOptions(style="udnie", method="optimize"), limits, video=True)[0]
+        == 400
+    )
+    assert status_of(check, StyleOptions(style="udnie", preserve_color="sepia"), limits)[0] == 400
+    assert check(StyleOptions(style="udnie", blend_with="night_cafe"), limits).method == "fast"
+
+
+def test_fast_style_result_is_the_pipelines_and_uploads_are_deleted(
+    queue: JobQueue, photo: tuple[Job, Path]
+) -> None:
+    job, path = photo
+    expected = np.asarray(bw.load("great_wave")(path), dtype=np.float32)
+    options = handlers.check_options(StyleOptions(style="great_wave"), Limits())
+    out = handlers.stylize_photo(job, path, options)
+    assert out == job.folder / "result.png" and not path.exists()
+    got = np.asarray(Image.open(out), dtype=np.float32)
+    assert got.shape == expected.shape == (192, 256, 3)
+    assert np.abs(got - expected).max() <= 1
+    assert job.info["width"] == 256 and job.info["style"] == "great_wave (fast)"
+
+
+def test_blend_in_the_multi_style_net(queue: JobQueue, photo: tuple[Job, Path]) -> None:
+    job, path = photo
+    photo_px = np.asarray(Image.open(path), dtype=np.float32)
+    ms = bw.load_multi("paintings")
+    expected = np.asarray(ms(path, style={"starry_night": 0.7, "udnie": 0.3}), dtype=np.float32)
+    options = handlers.check_options(
+        StyleOptions(style="starry_night", blend_with="udnie", blend=0.3), Limits()
+    )
+    got = np.asarray(Image.open(handlers.stylize_photo(job, path, options)), dtype=np.float32)
+    assert np.abs(got - expected).max() <= 1
+    assert np.abs(got - photo_px).mean() > 20  # painted, not the photo
+
+
+def test_any_style_with_an_uploaded_painting(
+    data: Path, queue: JobQueue, photo: tuple[Job, Path]
+) -> None:
+    job, path = photo
+    own = job.folder / "style.jpg"
+    shutil.copy(data / "style/mosaic.jpg", own)
+    expected = np.asarray(
+        bw.load("adain")(path, style=data / "style/mosaic.jpg", alpha=0.8), dtype=np.float32
+    )
+    options = handlers.check_options(StyleOptions(style_image=own, strength=0.8), Limits())
+    out = handlers.stylize_photo(job, path, options)
+    assert not own.exists() and not path.exists()
+    assert np.abs(np.asarray(Image.open(out), dtype=np.float32) - expected).max() <= 1
+
+
+def test_optimisation_reports_each_step_and_stops_when_cancelled(
+    queue: JobQueue, photo: tuple[Job, Path]
+) -> None:
+    job, path = photo
+    seen: list[float] = []
+    options = handlers.check_options(
+        StyleOptions(style="the_scream", method="optimize", steps=400, size=64), Limits()
+    )
+
+    def watch(j: Job) -> Path:
+        original = j.report
+
+        def report(done: float | None, message: str | None = None) -> None:
+            if done:
+                seen.append(done)
+            if len(seen) == 5:
+                j.cancel_event.set()
+            original(done, message)
+
+        j.report = report  # type: ignore[method-assign]
+        return handlers.stylize_photo(j, path, options)
+
+    queue.wait(queue.submit(job, watch))
+    assert job.state == "cancelled" and job.message == "cancelled"
+    assert seen == [i / 400 for i in range(1, 6)]
+    assert not path.exists() and not job.folder.exists()
+
+
+def test_optimisation_runs_to_the_end(queue: JobQueue, photo: tuple[Job, Path]) -> None:
+    job, path = photo
+    options = handlers.check_options(
+        StyleOptions(style="the_scream", method="optimize", steps=20, size=64), Limits()
+    )
+    queue.wait(queue.submit(job, lambda j: handlers.stylize_photo(j, path, options)))
+    assert job.state == "done" and job.progress == 1.0
+    assert Image.open(job.result).size == (64, 48)  # type: ignore[arg-type]
+
+
+def test_upscale(queue: JobQueue, photo: tuple[Job, Path]) -> None:
+    job, path = photo
+    small = job.folder / "image.png"
+    Image.open(path).resize((64, 48)).save(small)
+    out = handlers.upscale_photo(job, small, 4, "sharp", Limits())
+    assert Image.open(out).size == (256, 192) and not small.exists()
+    assert handlers.upscale_model_name(8, "smooth") == "sr-x8-pixel"
+    assert (
+        status_of(handlers.upscale_model_name, 3, "sharp")[1]
+        == "no upscaler for x3; choose from x4, x8"
+    )
+    assert status_of(handlers.upscale_model_name, 4, "crisp")[0] == 400
+    job2 = queue.new("upscale")
+    Image.open(path).save(job2.folder / "image.png")
+    code, msg = status_of(
+        handlers.upscale_photo,
+        job2,
+        job2.folder / "image.png",
+        8,
+        "sharp",
+        Limits(upscale_pixels=10**6),
+    )
+    assert code == 413 and "256x192 upscaled x8 would be 2048x1536" in msg
+
+
+def test_clip_is_stylised_with_its_frames(data: Path, queue: JobQueue) -> None:
+    job = queue.new("video")
+    clip = job.folder / "clip.mp4"
+    shutil.copy(data / "video/sintel_ambush_4.mp4", clip)
+    options = handlers.check_options(
+        StyleOptions(style="starry_night", size=128), Limits(), video=True
+    )
+    frames: list[float] = []
+    lock = threading.Lock()
+    original = job.report
+
+    def report(done: float | None, message: str | None = None) -> None:
+        with lock:
+            frames.append(done or 0.0)
+        original(done, message)
+
+    job.report = report  # type: ignore[method-assign]
+    out = handlers.stylize_clip(job, clip, options, Limits())
+    info = videoio.probe(out)
+    assert out.suffix == ".mp4" and (info.width, info.height) == (128, 54)
+    assert info.frames == 33 and job.info["frames"] == 33
+    assert frames[-1] == 1.0 and not clip.exists()
+
+
+def test_painting_lookup_errors_list_the_styles() -> None:
+    from brushwork.errors import OptionError
+
+    with pytest.raises(OptionError, match="choose from starry_night"):
+        painting("van_gogh")
