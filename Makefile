@@ -57,6 +57,7 @@ bench: setup
 	$(PY) benchmarks/bench_adain.py
 	$(PY) benchmarks/bench_video.py
 	$(PY) benchmarks/bench_sr.py
+	$(PY) benchmarks/bench_web.py
 
 # retrain the bundled fast styles (frugal CPU recipe; resumable: run again after an interruption)
 zoo: setup
