@@ -739,7 +739,7 @@ def serve(
     import importlib.util
 
     from brushwork.web.handlers import Limits
-    from brushwork.web.server import ServerConfig
+    from brushwork.web.server import ServerConfig, check_port
     from brushwork.web.server import serve as run_server
 
     needed = ["fastapi", "uvicorn", "multipart"] + ([] if api_only else ["gradio"])
@@ -759,6 +759,7 @@ def serve(
         steps=max_steps,
     )
     config = ServerConfig(limits=limits, workers=workers, max_waiting=queue, page=not api_only)
+    check_port(host, port)
     typer.echo(f"brushwork on http://{host}:{port} (API docs: /api/docs); Ctrl-C stops", err=True)
     run_server(host, port, config)
 

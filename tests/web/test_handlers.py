@@ -284,3 +284,10 @@ def test_painting_lookup_errors_list_the_styles() -> None:
 
     with pytest.raises(OptionError, match="choose from starry_night"):
         painting("van_gogh")
+
+
+def test_limits_must_be_positive() -> None:
+    from brushwork.errors import OptionError
+
+    with pytest.raises(OptionError, match="the video seconds limit must be positive, got 0"):
+        Limits(video_seconds=0)

@@ -298,3 +298,22 @@ def test_a_burst_beyond_the_queue_gets_503_and_the_server_stays_up(
         code = stop_server(srv)
     assert code == 0
     assert not workdir.exists()  # the private folder goes with the server
+
+
+def test_serve_option_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from brushwork.cli import main
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        cases = {
+            "cannot listen on 127.0.0.1:" + port + ": Address already in use": ["--port", port],
+            "--port must be between 1 and 65535, got 70000": ["--port", "70000"],
+            "--workers must be at least 1": ["--workers", "0"],
+            "the upload bytes limit must be positive, got 0": ["--max-upload-mb", "0"],
+        }
+        for message, args in cases.items():
+            assert main(["serve", *args]) == 1
+            err = capsys.readouterr().err
+            assert err.startswith(f"error: {message}") and err.count("\n") == 1, err

@@ -64,6 +64,12 @@ class Limits:
     video_side: int = 1280
     upscale_pixels: int = 36_000_000
 
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            if not value > 0:
+                what = name.replace("_", " ")
+                raise OptionError(f"the {what} limit must be positive, got {value}")
+
     def describe(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.__dict__.items()}
 

@@ -98,6 +98,19 @@ def create_app(config: ServerConfig = ServerConfig()) -> Any:
     return LimitBody(api, 2 * config.limits.upload_bytes + 2**20)
 
 
+def check_port(host: str, port: int) -> None:
+    """A clear error now, rather than a log line from inside uvicorn, if ``host:port`` is taken."""
+    import socket
+
+    from brushwork.errors import OptionError
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise OptionError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -106,16 +119,8 @@ def serve(
     log_level: str = "warning",
 ) -> None:
     """Run the server until interrupted."""
-    import socket
-
     import uvicorn
 
-    from brushwork.errors import OptionError
-
-    try:  # a clear error now rather than a log line from inside uvicorn
-        with socket.create_server((host, port)):
-            pass
-    except OSError as exc:
-        raise OptionError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    check_port(host, port)
     app = create_app(config)
     uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
