@@ -255,14 +255,7 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
         with gr.Tab("Photo"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5):
-                    photo = gr.Image(
-                        label="1. Your photo",
-                        type="filepath",
-                        image_mode=None,
-                        sources=["upload", "clipboard"],
-                        height=300,
-                        elem_id="photo",
-                    )
+                    photo = image_input("1. Your photo", 300, "photo")
                     style = gr.State(names[0] if names else None)
                     gallery = gr.Gallery(
                         value=gallery_items,
@@ -284,13 +277,7 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
                         elem_id="style-preview",
                     )
                     with gr.Accordion("...or upload a painting of your own", open=False):
-                        own = gr.Image(
-                            label="Your painting",
-                            type="filepath",
-                            image_mode=None,
-                            height=200,
-                            elem_id="own-style",
-                        )
+                        own = image_input("Your painting", 200, "own-style")
                     method = gr.Radio(
                         [(label, key) for key, label in METHOD_LABELS.items()],
                         value="fast",
@@ -356,12 +343,7 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
                         value=names[0] if names else None,
                         label="2. Painting",
                     )
-                    clip_own = gr.Image(
-                        label="...or your own painting",
-                        type="filepath",
-                        image_mode=None,
-                        height=160,
-                    )
+                    clip_own = image_input("...or your own painting", 160, "clip-own-style")
                     clip_method = gr.Radio(
                         [("Fast (a trained style)", "fast"), ("Any style (AdaIN)", "adain")],
                         value="fast",
@@ -403,13 +385,7 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
         with gr.Tab("Upscale"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5):
-                    small = gr.Image(
-                        label="Your image",
-                        type="filepath",
-                        image_mode=None,
-                        height=300,
-                        elem_id="small",
-                    )
+                    small = image_input("Your image", 300, "small")
                     scales = [f"x{s}" for s in _scales()]
                     factor = gr.Radio(scales, value=scales[0] if scales else None, label="Scale")
                     kind = gr.Radio(
@@ -440,6 +416,18 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
         )
         ui.unload(forget)
     return ui
+
+
+def image_input(label: str, height: int, elem_id: str) -> gr.Image:
+    """An upload box that hands the file over as it is (alpha, 16-bit and EXIF are brushwork's)."""
+    return gr.Image(
+        label=label,
+        type="filepath",
+        image_mode=None,
+        sources=["upload", "clipboard"],
+        height=height,
+        elem_id=elem_id,
+    )
 
 
 def ui_options(
