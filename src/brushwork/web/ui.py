@@ -43,6 +43,8 @@ COLOURS = [
 ]
 #: seconds between progress updates
 POLL = 0.25
+#: the page's events are not an API of their own: programs use /api (brushwork.web.api)
+PAGE_ONLY: dict[str, Any] = {"api_visibility": "private"}
 
 
 def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
@@ -319,15 +321,16 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
                     )
                     download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
                     status = gr.Markdown(elem_id="status")
-            gallery.select(pick, None, [style, chosen, own, example])
-            own.change(own_uploaded, [own, method, style], [method, chosen, gallery])
-            method.change(method_changed, method, [steps, strength])
+            gallery.select(pick, None, [style, chosen, own, example], **PAGE_ONLY)
+            own.change(own_uploaded, [own, method, style], [method, chosen, gallery], **PAGE_ONLY)
+            method.change(method_changed, method, [steps, strength], **PAGE_ONLY)
             event = run.click(
                 paint,
                 [photo, style, own, method, strength, steps, blend_with, blend, colour, size],
                 [result, download, status],
+                **PAGE_ONLY,
             )
-            halt.click(stop, None, status, cancels=[event])
+            halt.click(stop, None, status, cancels=[event], **PAGE_ONLY)
 
         with gr.Tab("Video"):
             with gr.Row(equal_height=False):
@@ -374,13 +377,15 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
                 lambda own, m: gr.update(value="adain" if own and m == "fast" else m),
                 [clip_own, clip_method],
                 clip_method,
+                **PAGE_ONLY,
             )
             clip_event = clip_run.click(
                 paint_clip,
                 [clip, clip_style, clip_own, clip_method, clip_strength, temporal, clip_size],
                 [clip_out, gif_out, clip_download, clip_status],
+                **PAGE_ONLY,
             )
-            clip_halt.click(stop, None, clip_status, cancels=[clip_event])
+            clip_halt.click(stop, None, clip_status, cancels=[clip_event], **PAGE_ONLY)
 
         with gr.Tab("Upscale"):
             with gr.Row(equal_height=False):
@@ -407,8 +412,10 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
                     )
                     up_download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
                     up_status = gr.Markdown(elem_id="up-status")
-            up_event = up_run.click(upscale, [small, factor, kind], [big, up_download, up_status])
-            up_halt.click(stop, None, up_status, cancels=[up_event])
+            up_event = up_run.click(
+                upscale, [small, factor, kind], [big, up_download, up_status], **PAGE_ONLY
+            )
+            up_halt.click(stop, None, up_status, cancels=[up_event], **PAGE_ONLY)
         gr.Markdown(
             f"Limits of this server: uploads up to {limits.upload_bytes / 2**20:.0f} MB and "
             f"{limits.pixels / 1e6:.0f} MP, clips up to {limits.video_seconds:g} s. "
