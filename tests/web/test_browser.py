@@ -107,3 +107,20 @@ def test_optimisation_shows_its_steps_and_stop_cancels_it(
         while c.get("/api/health").json()["queue"]["running"]:
             assert time.monotonic() < deadline, "the optimisation kept running after Stop"
             time.sleep(0.2)
+
+
+def test_a_clip_is_painted_with_a_frame_counter(
+    page: Page, server: Server, data: Path, tmp_path: Path
+) -> None:
+    open_page(page, server)
+    page.get_by_role("tab", name="Video").click()
+    page.locator("#clip input[type=file]").set_input_files(data / "video/sintel_ambush_4.mp4")
+    page.get_by_role("button", name="Paint the clip").click()
+    counter = re.compile(r"frame \d+ of 33")
+    expect(page.locator("#clip-result").get_by_text(counter)).to_be_visible(timeout=60_000)
+    expect(page.locator("#clip-status")).to_contain_text("33 frames", timeout=120_000)
+    assert "1024x436" in page.locator("#clip-status").inner_text()  # the clip's own size
+    expect(page.locator("#clip-result video")).to_be_visible()
+    shot = tmp_path / "web_page_video.png"
+    page.screenshot(path=shot, full_page=True)
+    keep(shot)

@@ -291,3 +291,16 @@ def test_limits_must_be_positive() -> None:
 
     with pytest.raises(OptionError, match="the video seconds limit must be positive, got 0"):
         Limits(video_seconds=0)
+
+
+def test_a_gif_comes_back_as_a_gif(data: Path, queue: JobQueue) -> None:
+    job = queue.new("video")
+    frames = sorted((data / "video/sintel_ambush_4").glob("*.jpg"))[:5]
+    images = [imageio.resize(Image.open(f).convert("RGB"), (128, 54)) for f in frames]
+    gif = job.folder / "clip.gif"
+    images[0].save(gif, save_all=True, append_images=images[1:], duration=80, loop=0)
+    options = handlers.check_options(StyleOptions(style="the_scream"), Limits(), video=True)
+    out = handlers.stylize_clip(job, gif, options, Limits())
+    assert out.name == "result.gif" and not gif.exists()
+    with Image.open(out) as result:
+        assert result.n_frames == 5 and result.size == (128, 54)

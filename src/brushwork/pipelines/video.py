@@ -167,7 +167,8 @@ class TemporalBlend:
 
 def to_tensor(frame: np.ndarray) -> torch.Tensor:
     """(H, W, 3) uint8 -> (1, 3, H, W) float32 in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255.0
+    # torch.tensor copies: decoded frames (GIF ones among them) may be read-only arrays
+    return torch.tensor(frame).permute(2, 0, 1)[None].float() / 255.0
 
 
 def to_frame(x: torch.Tensor) -> np.ndarray:
