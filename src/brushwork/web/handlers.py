@@ -27,12 +27,6 @@ from brushwork.web.catalogue import catalogue, painting
 from brushwork.web.jobs import Job, RequestError
 
 METHODS = ("fast", "adain", "optimize")
-#: what the page calls each method
-METHOD_LABELS = {
-    "fast": "Fast (a trained style, about a second)",
-    "adain": "Any style (AdaIN, a few seconds)",
-    "optimize": "Optimise (Gatys et al., minutes, finest)",
-}
 UPSCALE_MODELS = {"sharp": "sr-x{}", "smooth": "sr-x{}-pixel"}
 #: upload suffixes kept (for the decoders' benefit); anything else is saved as ``.bin``
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")

@@ -22,7 +22,6 @@ from brushwork.web import handlers
 from brushwork.web.catalogue import catalogue
 from brushwork.web.handlers import (
     IMAGE_SUFFIXES,
-    METHOD_LABELS,
     VIDEO_SUFFIXES,
     Limits,
     StyleOptions,
@@ -34,6 +33,12 @@ INTRO = """# brushwork: turn a photo into a painting
 **3.** Press **Paint**. The result keeps your photo's size; download it at full resolution.
 Clips and upscaling have their own tabs. Programs can use the [HTTP API](/api/docs)."""
 
+#: what the page calls each method of handlers.METHODS
+METHOD_LABELS = {
+    "fast": "Fast (a trained style, about a second)",
+    "adain": "Any style (AdaIN, a few seconds)",
+    "optimize": "Optimise (Gatys et al., minutes, finest)",
+}
 NONE = "(none)"
 ORIGINAL = "original size"
 COLOURS = [
