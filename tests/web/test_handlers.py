@@ -234,7 +234,8 @@ def test_upscale(queue: JobQueue, photo: tuple[Job, Path]) -> None:
     job, path = photo
     small = job.folder / "image.png"
     Image.open(path).resize((64, 48)).save(small)
-    out = handlers.upscale_photo(job, small, 4, "sharp", Limits())
+    name = handlers.check_upscale(small, 4, "sharp", Limits())
+    out = handlers.upscale_photo(job, small, name)
     assert Image.open(out).size == (256, 192) and not small.exists()
     assert handlers.upscale_model_name(8, "smooth") == "sr-x8-pixel"
     assert (
@@ -245,8 +246,7 @@ def test_upscale(queue: JobQueue, photo: tuple[Job, Path]) -> None:
     job2 = queue.new("upscale")
     Image.open(path).save(job2.folder / "image.png")
     code, msg = status_of(
-        handlers.upscale_photo,
-        job2,
+        handlers.check_upscale,
         job2.folder / "image.png",
         8,
         "sharp",
@@ -272,7 +272,7 @@ def test_clip_is_stylised_with_its_frames(data: Path, queue: JobQueue) -> None:
         original(done, message)
 
     job.report = report  # type: ignore[method-assign]
-    out = handlers.stylize_clip(job, clip, options, Limits())
+    out = handlers.stylize_clip(job, clip, handlers.check_clip(clip, Limits()), options, Limits())
     info = videoio.probe(out)
     assert out.suffix == ".mp4" and (info.width, info.height) == (128, 54)
     assert info.frames == 33 and job.info["frames"] == 33
@@ -300,7 +300,7 @@ def test_a_gif_comes_back_as_a_gif(data: Path, queue: JobQueue) -> None:
     gif = job.folder / "clip.gif"
     images[0].save(gif, save_all=True, append_images=images[1:], duration=80, loop=0)
     options = handlers.check_options(StyleOptions(style="the_scream"), Limits(), video=True)
-    out = handlers.stylize_clip(job, gif, options, Limits())
+    out = handlers.stylize_clip(job, gif, handlers.check_clip(gif, Limits()), options, Limits())
     assert out.name == "result.gif" and not gif.exists()
     with Image.open(out) as result:
         assert result.n_frames == 5 and result.size == (128, 54)

@@ -309,7 +309,7 @@ def train_adain(
             raise OptionError(f"{init}: its decoder config differs from this recipe's")
         record["init"] = str(init)
     describe: dict[str, Any] = {"description": description} if description else {}
-    describe["data"] = {"folder": str(Path(content)), "images": len(photos)}
+    describe["data"] = photos.summary()
     describe["styles_seen"] = [f.stem for f in files]
     describe["held_out"] = sorted(held_out)
     # preview styles: the first two held-out paintings (unseen) and two seen ones

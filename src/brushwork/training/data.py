@@ -67,6 +67,10 @@ class PhotoFolder:
     def __len__(self) -> int:
         return len(self.files)
 
+    def summary(self) -> dict[str, str | int]:
+        """What a model's config records of its training photos."""
+        return {"folder": str(self.root), "images": len(self), "skipped": len(self.skipped)}
+
     def load(self, index: int) -> Image.Image:
         """RGB photo ``index``; an undecodable one is skipped (warned once) for the next."""
         for k in range(len(self.files)):

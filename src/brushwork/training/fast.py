@@ -253,11 +253,7 @@ def train_fast(
                 f"{init}: its net config differs from this recipe's; cannot warm-start"
             )
         record["init"] = str(init)
-    describe["data"] = {
-        "folder": str(Path(data)),
-        "images": len(photos),
-        "skipped": len(photos.skipped),
-    }
+    describe["data"] = photos.summary()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(loop.seed)
         fsr = FastStyleRecipe(

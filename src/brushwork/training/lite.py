@@ -194,11 +194,7 @@ def train_lite(
         style_img = imageio.resize(
             style_img, imageio.size_for_long_side(style_img.size, recipe.style_size)
         )
-    describe["data"] = {
-        "folder": str(Path(data)),
-        "images": len(photos),
-        "skipped": len(photos.skipped),
-    }
+    describe["data"] = photos.summary()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(loop.seed)
         lsr = LiteStyleRecipe(

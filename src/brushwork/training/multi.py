@@ -297,7 +297,7 @@ def train_multi(
         record["init"] = str(init)
     describe = {
         "description": description or f"{len(images)} styles: {', '.join(f.stem for f in files)}",
-        "data": {"folder": str(Path(data)), "images": len(photos), "skipped": len(photos.skipped)},
+        "data": photos.summary(),
     }
     msr = MultiStyleRecipe(
         recipe,

@@ -186,8 +186,7 @@ def train_sr(
     loop = loop or LoopConfig()
     photos = PhotoFolder(data, crop=recipe.crop)
     describe: dict[str, Any] = {"description": description} if description else {}
-    describe["data"] = {"folder": str(Path(data)), "images": len(photos),
-                        "skipped": len(photos.skipped)}  # fmt: skip
+    describe["data"] = photos.summary()
     record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(loop.seed)

@@ -244,9 +244,9 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
         """Stylise a clip (fast or adain), sound kept; by default answers 202 with a job."""
         with preparing("video") as job:
             path = save_upload(clip, job, "clip", VIDEO_SUFFIXES)
-            handlers.check_clip(path, limits)
+            info = handlers.check_clip(path, limits)
             options = style_options(job, fields, style_image, temporal=temporal, video=True)
-        return run(job, lambda j: handlers.stylize_clip(j, path, options, limits), wait)
+        return run(job, lambda j: handlers.stylize_clip(j, path, info, options, limits), wait)
 
     @api.post("/api/upscale", responses={200: {"content": {"image/png": {}}}})
     def upscale(
@@ -259,10 +259,10 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
     ) -> Response:
         """Upscale an image x4 or x8 (perceptual-loss super-resolution)."""
         with preparing("upscale") as job:
-            handlers.upscale_model_name(scale, model)
+            handlers.upscale_model_name(scale, model)  # a bad option before the upload is read
             path = save_upload(image, job, "image", IMAGE_SUFFIXES)
-            handlers.check_image(path, limits)
-        return run(job, lambda j: handlers.upscale_photo(j, path, scale, model, limits), wait)
+            name = handlers.check_upscale(path, scale, model, limits)
+        return run(job, lambda j: handlers.upscale_photo(j, path, name), wait)
 
     @api.get("/api/jobs/{job_id}")
     def job_status(job_id: str) -> dict[str, Any]:
@@ -272,7 +272,7 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
 
     @api.get("/api/jobs/{job_id}/result")
     def job_result(job_id: str) -> Response:
-        """The finished job's file (kept 15 minutes after it ends)."""
+        """The finished job's file (kept a while after it ends: 15 minutes by default)."""
         return result_response(queue.get(job_id), discard=False)
 
     @api.delete("/api/jobs/{job_id}")

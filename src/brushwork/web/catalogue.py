@@ -11,6 +11,7 @@ from pathlib import Path
 
 from brushwork import zoo
 from brushwork.errors import unknown_choice
+from brushwork.modelfile import STYLE_PREVIEWS
 
 #: folder of a multi-style model holding a thumbnail of each of its paintings
 PAINTINGS_DIR = "paintings"
@@ -57,7 +58,7 @@ def catalogue() -> dict[str, Painting]:
             if name in out or not thumb.is_file():
                 continue
             single = singles.get(name)
-            preview = single.preview if single else e.path / "previews" / f"{name}.jpg"
+            preview = single.preview if single else e.path / STYLE_PREVIEWS / f"{name}.jpg"
             out[name] = Painting(
                 name=name,
                 title=str(style.get("title") or (single and single.description) or name),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,7 +65,7 @@ class Limits:
                 raise OptionError(f"the {what} limit must be positive, got {value}")
 
     def describe(self) -> dict[str, float]:
-        return {k: float(v) for k, v in self.__dict__.items()}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -340,13 +340,15 @@ def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, f
     return opt.image, opt.seconds
 
 
-def stylize_clip(job: Job, clip: Path, options: StyleOptions, limits: Limits) -> Path:
-    """Stylise a clip (sound kept, flicker removed along the optical flow); the result is an
-    MP4 (a GIF for a GIF) in the job's folder, the uploads are deleted."""
+def stylize_clip(
+    job: Job, clip: Path, info: videoio.VideoInfo, options: StyleOptions, limits: Limits
+) -> Path:
+    """Stylise a clip (``info``: what :func:`check_clip` read of it; sound kept, flicker removed
+    along the optical flow); the result is an MP4 (a GIF for a GIF) in the job's folder, the
+    uploads are deleted."""
     from brushwork.pipelines.video import stylize_video
 
     try:
-        info = videoio.probe(clip)
         size = options.size
         if size is None and max(info.width, info.height) > limits.video_side:
             size = limits.video_side
@@ -393,21 +395,32 @@ def stylize_clip(job: Job, clip: Path, options: StyleOptions, limits: Limits) ->
     return out
 
 
-def upscale_photo(job: Job, image: Path, scale: int, model: str, limits: Limits) -> Path:
-    """Upscale ``image`` x``scale`` with the ``sharp`` (feature loss) or ``smooth`` (pixel loss)
-    net; the result is a PNG in the job's folder, the upload is deleted."""
+def check_upscale(image: Path, scale: int, model: str, limits: Limits) -> str:
+    """Check an upscaling request before queueing it: the image (as :func:`check_image`) and
+    the output's size; returns the bundled net's name.
+
+    Raises:
+        RequestError: as :func:`check_image` and :func:`upscale_model_name`; 413 for an output
+            over ``limits.upscale_pixels``.
+    """
+    name = upscale_model_name(scale, model)
+    w, h = check_image(image, limits)
+    if w * h * scale * scale > limits.upscale_pixels:
+        raise RequestError(
+            f"{w}x{h} upscaled x{scale} would be {w * scale}x{h * scale}, over this "
+            f"server's limit of {limits.upscale_pixels / 1e6:.0f} MP",
+            413,
+        )
+    return name
+
+
+def upscale_photo(job: Job, image: Path, name: str) -> Path:
+    """Upscale ``image`` with the bundled net ``name`` (from :func:`check_upscale`); the result
+    is a PNG in the job's folder, the upload is deleted."""
     from brushwork.pipelines.upscale import Upscaler
 
     try:
-        name = upscale_model_name(scale, model)
-        w, h = check_image(image, limits)
-        if w * h * scale * scale > limits.upscale_pixels:
-            raise RequestError(
-                f"{w}x{h} upscaled x{scale} would be {w * scale}x{h * scale}, over this "
-                f"server's limit of {limits.upscale_pixels / 1e6:.0f} MP",
-                413,
-            )
-        job.report(0.0, f"upscaling {w}x{h} x{scale}")
+        job.report(0.0, f"upscaling with {name}")
         net = _cached((name, None), lambda: Upscaler.from_pretrained(name))
         result = net.upscale(
             image, on_tile=lambda done, total: job.report(done / total, f"tile {done} of {total}")

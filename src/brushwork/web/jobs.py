@@ -183,7 +183,8 @@ class JobQueue:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise RequestError(f"no job {job_id!r} (finished jobs are kept 15 minutes)", 404)
+            kept = f"{self.keep_seconds / 60:g} minutes"
+            raise RequestError(f"no job {job_id!r} (finished jobs are kept {kept})", 404)
         return job
 
     def cancel(self, job_id: str) -> Job:

@@ -9,6 +9,7 @@ the API alike.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -58,8 +59,6 @@ def create_app(config: ServerConfig = ServerConfig()) -> Any:
         keep_seconds=config.keep_seconds,
     )
     api = create_api(queue, config.limits)
-    api.state.queue = queue
-    api.state.root = root
 
     if config.page:
         import gradio as gr
@@ -89,8 +88,6 @@ def create_app(config: ServerConfig = ServerConfig()) -> Any:
         async with lifespan(app) as state:
             yield state
         queue.shutdown()
-        import shutil
-
         shutil.rmtree(root, ignore_errors=True)
 
     api.router.lifespan_context = cleanup

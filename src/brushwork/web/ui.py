@@ -196,7 +196,7 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
     ) -> tuple[Any, Any, Any, str]:
         def prepare(job: Job) -> Callable[[Job], Path]:
             path = copy_upload(clip, job, "clip", VIDEO_SUFFIXES)
-            handlers.check_clip(path, limits)
+            info = handlers.check_clip(path, limits)
             options = handlers.check_options(
                 ui_options(
                     style, own_style(own, job), method, strength, size=size, temporal=temporal
@@ -204,7 +204,7 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
                 limits,
                 video=True,
             )
-            return lambda j: handlers.stylize_clip(j, path, options, limits)
+            return lambda j: handlers.stylize_clip(j, path, info, options, limits)
 
         job = run_job("clip", prepare, request, progress, clip, own)
         assert job.result is not None
@@ -226,10 +226,9 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
         factor = int(scale.lstrip("x"))
 
         def prepare(job: Job) -> Callable[[Job], Path]:
-            handlers.upscale_model_name(factor, model)
             path = copy_upload(image, job, "image", IMAGE_SUFFIXES)
-            handlers.check_image(path, limits)
-            return lambda j: handlers.upscale_photo(j, path, factor, model, limits)
+            name = handlers.check_upscale(path, factor, model, limits)
+            return lambda j: handlers.upscale_photo(j, path, name)
 
         job = run_job("image", prepare, request, progress, image)
         assert job.result is not None
