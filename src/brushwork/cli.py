@@ -6,10 +6,15 @@ stderr and exit code 1; nothing is written unless the run succeeds.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import glob
 import os
+import signal
 import sys
+import threading
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,6 +101,10 @@ def expand_inputs(inputs: list[str]) -> list[tuple[Path, Path]]:
         p = Path(item)
         if p.is_dir():
             files = sorted(f for f in p.rglob("*") if f.suffix.lower() in EXTENSIONS)
+            special = [f for f in files if not f.is_file() and not f.is_dir()]
+            for f in special:  # a FIFO would hang the first read
+                typer.echo(f"warning: skipping {f}: {imageio.special_kind(f)}", err=True)
+            files = [f for f in files if f.is_file()]
             if not files:
                 raise ImageError(f"{p}: folder holds no images")
             found += [(f, f.relative_to(p)) for f in files]
@@ -669,9 +678,9 @@ def video(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = stylize_video(source, output, runner, **kwargs)
-    except KeyboardInterrupt:
-        typer.echo(f"error: interrupted; {output} was not written", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        typer.echo(f"error: {_stopped(exc)}; {output} was not written", err=True)
+        raise typer.Exit(_stop_code(exc)) from None
     for w in caught:
         typer.echo(f"warning: {_one_line(str(w.message))}", err=True)
     if not quiet:
@@ -734,10 +743,23 @@ def serve(
     api_only: Annotated[
         bool, typer.Option("--api-only", help="The HTTP API alone, without the page.")
     ] = False,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="BRUSHWORK_TOKEN",
+            show_envvar=True,
+            help="Access token every request must carry (required off localhost).",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Another host name the server answers to (repeatable)."),
+    ] = None,
 ) -> None:
     """Start the web page and HTTP API (http://127.0.0.1:7860, API docs at /api/docs)."""
     import importlib.util
 
+    from brushwork.web.guard import Trust
     from brushwork.web.handlers import Limits
     from brushwork.web.server import ServerConfig, check_port
     from brushwork.web.server import serve as run_server
@@ -758,9 +780,19 @@ def serve(
         video_seconds=max_video_seconds,
         steps=max_steps,
     )
-    config = ServerConfig(limits=limits, workers=workers, max_waiting=queue, page=not api_only)
+    trust = Trust.for_binding(host, token or None, allow_host or ())
+    config = ServerConfig(
+        limits=limits, workers=workers, max_waiting=queue, page=not api_only, trust=trust
+    )
     check_port(host, port)
-    typer.echo(f"brushwork on http://{host}:{port} (API docs: /api/docs); Ctrl-C stops", err=True)
+    where = f"http://{host}:{port}"
+    typer.echo(f"brushwork on {where} (API docs: /api/docs); Ctrl-C stops", err=True)
+    if token:
+        typer.echo(
+            f"open the page once at {where}/?token=TOKEN; programs send "
+            "'Authorization: Bearer TOKEN'",
+            err=True,
+        )
     run_server(host, port, config)
 
 
@@ -1266,11 +1298,59 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: partial outputs removed, training checkpointed."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _stopped(exc: BaseException) -> str:
+    return "terminated" if isinstance(exc, Terminated) else "interrupted"
+
+
+def _stop_code(exc: BaseException) -> int:
+    """The shell's code for a process stopped by SIGTERM (143) or SIGINT (130)."""
+    return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Warnings in brushwork's own format: one line, no source line."""
+    typer.echo(f"warning: {_one_line(str(message))}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``brushwork`` console script; returns the exit code."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
         args = ["--help"]
+    with warnings.catch_warnings(), _terminate_as_interrupt():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: list[str]) -> int:
     try:
         code = app(args=args, prog_name="brushwork", standalone_mode=False)
     except BrushworkError as exc:
@@ -1285,9 +1365,9 @@ def main(argv: list[str] | None = None) -> int:
         hint = " (see brushwork --help)"
         typer.echo(f"error: {_one_line(exc.format_message())}{hint}", err=True)
         return 1
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted", err=True)
-        return 130
+    except KeyboardInterrupt as exc:
+        typer.echo(f"error: {_stopped(exc)}", err=True)
+        return _stop_code(exc)
     except MemoryError:
         typer.echo("error: out of memory; use a smaller --size", err=True)
         return 1

@@ -76,13 +76,32 @@ def split_alpha(img: Image.Image) -> tuple[Image.Image, Image.Image | None]:
 
 
 def check_input_file(path: Path, kind: str) -> None:
-    """A clear error unless ``path`` is an existing, non-empty file (``kind``: "an image")."""
+    """A clear error unless ``path`` is an existing, non-empty regular file (``kind``: "an
+    image"); a FIFO, socket or device is refused before anything opens it (a read would hang)."""
     if not path.exists():
         raise ImageError(f"{path}: no such file")
     if path.is_dir():
         raise ImageError(f"{path}: is a directory, expected {kind} file")
+    if not path.is_file():
+        raise ImageError(f"{path}: is {special_kind(path)}, not a regular file")
     if path.stat().st_size == 0:
         raise ImageError(f"{path}: file is empty")
+
+
+def special_kind(path: Path) -> str:
+    """What a path that is neither a file nor a folder is: "a FIFO (named pipe)", ..."""
+    import stat
+
+    mode = path.stat().st_mode
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def load(
@@ -221,7 +240,22 @@ def check_output_path(
         raise ImageError(f"{p}: is a directory, expected an output file name")
     if p.exists() and not overwrite:
         raise OutputExistsError(f"{p}: already exists; pass --overwrite to replace it")
+    check_output_folder(p.parent)
     return p
+
+
+def check_output_folder(folder: Path) -> None:
+    """Before any work: ``folder`` is, or can be made, a writable folder (its nearest existing
+    ancestor is a writable folder, not a file)."""
+    here = folder if str(folder) else Path(".")
+    while not here.exists():
+        if here.parent == here:
+            break
+        here = here.parent
+    if here.exists() and not here.is_dir():
+        raise ImageError(f"{folder}: cannot write there, {here} is a file, not a folder")
+    if here.is_dir() and not os.access(here, os.W_OK | os.X_OK):
+        raise ImageError(f"{folder}: cannot write there, {here} is not writable")
 
 
 def save(

@@ -181,19 +181,28 @@ def _check_frame_size(info: VideoInfo) -> None:
 
 
 def _probe_gif(path: Path) -> VideoInfo:
+    """A GIF's size and loop from its header, its frames and delays from FFmpeg's demuxer:
+    nothing is decoded, so a GIF of thousands of frames is measured in milliseconds."""
+    import av
+
     try:
-        with Image.open(path) as img:
-            n = getattr(img, "n_frames", 1)
-            delays = []
-            for frame in ImageSequence.Iterator(img):
-                delays.append(_gif_delay(frame))
+        with Image.open(path) as img:  # the header: size and loop count
             loop = img.info.get("loop")
             size = img.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(
-            f"{path}: cannot read the GIF, it is corrupt or truncated ({exc})"
-        ) from None
-    duration = sum(delays)
+        delays = []
+        with contextlib.closing(av.open(str(path), format="gif")) as container:
+            stream = container.streams.video[0]
+            for packet in container.demux(stream):
+                if packet.size and packet.duration is not None and packet.time_base:
+                    delay = float(packet.duration * packet.time_base)
+                    delays.append(delay if delay >= GIF_MIN_DELAY else 0.1)
+                elif packet.size:
+                    delays.append(0.1)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, av.error.FFmpegError) as e:
+        raise ImageError(f"{path}: cannot read the GIF, it is corrupt or truncated ({e})") from None
+    if not delays:
+        raise ImageError(f"{path}: cannot read the GIF, it has no frames")
+    n, duration = len(delays), sum(delays)
     info = VideoInfo(
         path=path,
         width=size[0],

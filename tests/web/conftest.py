@@ -42,9 +42,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(tmp: Path, *args: str) -> Server:
+def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Server:
     port = free_port()
-    env = dict(os.environ, TMPDIR=str(tmp), BRUSHWORK_DEBUG="1")
+    env = dict(os.environ, TMPDIR=str(tmp), BRUSHWORK_DEBUG="1", **(env or {}))
+    token = env.get("BRUSHWORK_TOKEN")
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
         [sys.executable, "-m", "brushwork.cli", "serve", "--port", str(port), *args],
@@ -58,7 +60,7 @@ def start_server(tmp: Path, *args: str) -> Server:
         if process.poll() is not None:
             pytest.fail(f"server exited: {(tmp / 'server.log').read_text()[-2000:]}")
         try:
-            if httpx.get(server.url + "/api/health", timeout=2).status_code == 200:
+            if httpx.get(server.url + "/api/health", headers=auth, timeout=2).status_code == 200:
                 return server
         except httpx.HTTPError:
             time.sleep(0.3)

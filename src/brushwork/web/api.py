@@ -97,8 +97,13 @@ class LimitBody:
         await send({"type": "http.response.body", "body": bytes(response.body)})
 
 
+#: seconds a client told "busy" (503) waits before it tries again
+RETRY_AFTER = 30
+
+
 def _error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    headers = {"Retry-After": str(RETRY_AFTER)} if status == 503 else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def save_upload(upload: UploadFile, job: Job, stem: str, suffixes: tuple[str, ...]) -> Path:
@@ -148,6 +153,12 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return _error(str(exc.detail), exc.status_code)
+
+    @api.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        """A bug: one line, with no server path in it; the server keeps running."""
+        line = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
+        return _error(queue.public(line), 500)
 
     def run(job: Job, work: Callable[[Job], Path], wait: bool) -> Response:
         queue.submit(job, work)

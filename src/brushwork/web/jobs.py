@@ -174,9 +174,20 @@ class JobQueue:
             self._end(job, "done", "done")
 
     def _end(self, job: Job, state: str, message: str) -> None:
+        if job.error is not None:
+            job.error = self.public(job.error, job)
         job.state, job.message, job.finished = state, message, time.monotonic()
         if state != "done":
             self._remove_files(job)
+
+    def public(self, message: str, job: Job | None = None) -> str:
+        """``message`` without the server's folders: a file in a job's folder by its name alone
+        (``photo.jpg: ...``), any other path under the queue's root as "the job folder"."""
+        for folder in ([job.folder] if job is not None else []) + [self.root]:
+            for form in {str(folder), str(folder.resolve())}:
+                message = message.replace(form + "/", "").replace(form, "the job folder")
+        root = str(self.root.parent)  # the private working folder (uploads, jobs)
+        return message.replace(root + "/", "").replace(root, "the server's folder")
 
     def get(self, job_id: str) -> Job:
         """The job with this id (ids are random hex; anything else is simply unknown)."""

@@ -1,6 +1,8 @@
 """``brushwork serve``: the HTTP API with the page mounted on it, on one port.
 
-Safe defaults for a shared machine: it listens on 127.0.0.1 unless told otherwise, every file
+Safe defaults for a shared machine: it listens on 127.0.0.1 unless told otherwise (and then only
+with an access token), :mod:`brushwork.web.guard` checks every request's Host, Origin and token
+and lets the page's events name only files uploaded through the page, every file
 lives in a private working folder that is removed when the server stops, uploads are limited
 in bytes before they are parsed, and one queue with a concurrency limit serves the page and
 the API alike.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brushwork.web.guard import Guard, Trust
 from brushwork.web.handlers import Limits
 from brushwork.web.jobs import JobQueue
 
@@ -34,6 +37,7 @@ class ServerConfig:
         keep_seconds: how long a finished job's result stays downloadable.
         workdir: parent of the private working folder (default: the system's temp folder).
         page: serve the Gradio page at ``/`` (off: the API alone, without the ``web`` extra).
+        trust: the accepted host names and the access token (:class:`~brushwork.web.guard.Trust`).
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -42,6 +46,7 @@ class ServerConfig:
     keep_seconds: float = 900
     workdir: Path | None = None
     page: bool = True
+    trust: Trust = field(default_factory=lambda: Trust.for_binding(DEFAULT_HOST))
 
 
 def create_app(config: ServerConfig = ServerConfig()) -> Any:
@@ -79,7 +84,14 @@ def create_app(config: ServerConfig = ServerConfig()) -> Any:
             max_file_size=config.limits.upload_bytes,
             footer_links=[],
             ssr_mode=False,
+            # only brushwork's own one-line messages (gr.Error) reach the page, never an
+            # exception's text, which may name a server path
+            show_error=False,
         )
+        # Gradio checks that an event's files were uploaded only once it has "launched";
+        # mount_gradio_app never says so. The Guard refuses such files first; this is a
+        # second lock on the same door.
+        ui.has_launched = True
 
     lifespan = api.router.lifespan_context
 
@@ -92,7 +104,7 @@ def create_app(config: ServerConfig = ServerConfig()) -> Any:
 
     api.router.lifespan_context = cleanup
     # two uploads (a photo and a style image) and the form around them
-    return LimitBody(api, 2 * config.limits.upload_bytes + 2**20)
+    return Guard(LimitBody(api, 2 * config.limits.upload_bytes + 2**20), config.trust)
 
 
 def check_port(host: str, port: int) -> None:

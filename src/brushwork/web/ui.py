@@ -332,7 +332,8 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
                 paint,
                 [photo, style, own, method, strength, steps, blend_with, blend, colour, size],
                 [result, download, status],
-                **PAGE_ONLY,
+                api_name="paint",
+                api_visibility="undocumented",  # for gradio_client; /api is the documented API
             )
             halt.click(stop, None, status, cancels=[event], **PAGE_ONLY)
 
@@ -430,8 +431,9 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
 
 
 def image_input(label: str, height: int, elem_id: str) -> gr.Image:
-    """An upload box that hands the file over as it is (alpha, 16-bit and EXIF are brushwork's)."""
-    return gr.Image(
+    """An upload box that hands the file over as it is, undecoded: brushwork's own checks read
+    it (one-line messages; alpha, 16-bit and EXIF are brushwork's)."""
+    box = gr.Image(
         label=label,
         type="filepath",
         image_mode=None,
@@ -439,6 +441,16 @@ def image_input(label: str, height: int, elem_id: str) -> gr.Image:
         height=height,
         elem_id=elem_id,
     )
+    gradio_preprocess = box.preprocess
+
+    def as_uploaded(payload: Any) -> str | None:
+        if payload is None or payload.path is None:  # bytes: Gradio writes them to a file
+            return gradio_preprocess(payload)  # type: ignore[no-any-return]
+        return str(payload.path)
+
+    # on the instance: a subclass of a Gradio component makes Gradio write a .pyi beside this file
+    box.preprocess = as_uploaded  # type: ignore[method-assign]
+    return box
 
 
 def ui_options(
