@@ -325,3 +325,43 @@ def test_a_bad_upload_on_the_page_gets_brushworks_one_line(page: Server, tmp_pat
     assert done["output"]["error"] == (
         "the image is not an image this server can read (PNG, JPEG, WebP, TIFF, BMP, GIF)"
     )
+
+
+def tiny_frame_gif(frames: int, side: int, delay_cs: int) -> bytes:
+    """A GIF of ``frames`` frames on a ``side`` x ``side`` screen, each frame a 1x1 image with
+    ``delay_cs`` hundredths of a second: the shape of a huge animation in a few bytes a frame."""
+    import struct
+
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0))
+    out += b"\x00\x00\x00\xff\xff\xff"  # a global table of two colours
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
+    for i in range(frames):
+        out += b"\x21\xf9\x04\x00" + struct.pack("<H", delay_cs) + b"\x00\x00"
+        out += b"\x2c" + struct.pack("<HHHH", i % side, 0, 1, 1) + b"\x00"
+        out += b"\x02\x02\x44\x01\x00"  # LZW: clear, colour 0, end
+    return bytes(out + b"\x3b")
+
+
+def test_a_gif_too_much_work_is_refused_before_it_is_decoded(page: Server) -> None:
+    """2990 frames at 1280x1280 with 20 ms delays: under the 60 s limit, but 4.9 G pixels to
+    paint (and to hold, for a GIF); refused at once from the demuxed packets."""
+    import time
+
+    from brushwork import video as videoio
+
+    gif = tiny_frame_gif(2990, 1280, 2)
+    with page.client() as c:
+        began = time.monotonic()
+        r = c.post(
+            "/api/video",
+            files={"clip": ("big.gif", gif, "image/gif")},
+            data={"style": "starry_night"},
+        )
+        took = time.monotonic() - began
+    assert r.status_code == 413, r.text[:300]
+    assert error_of(r).startswith("the GIF is 2990 frames of 1280x1280, 4.90 G pixels to paint")
+    assert took < 10
+    path = page.tmp / "big.gif"
+    path.write_bytes(gif)
+    info = videoio.probe(path)
+    assert (info.frames, info.width, round(info.duration, 2)) == (2990, 1280, 59.8)

@@ -47,6 +47,10 @@ class Limits:
         video_seconds: longest clip.
         video_side: largest long side of a stylised clip (larger clips are scaled down).
         upscale_pixels: largest upscaled output, in pixels.
+        video_frame_pixels: most frames x pixels a clip may have at its output size (the work:
+            60 s of 1280x720 at 30 frames/s is 1.66 G).
+        gif_frame_pixels: most frames x pixels of a GIF (it is written from frames held in
+            memory, 3 bytes a pixel: 400 M is about 1.2 GB).
     """
 
     upload_bytes: int = 50 * 2**20
@@ -57,6 +61,8 @@ class Limits:
     video_seconds: float = 60.0
     video_side: int = 1280
     upscale_pixels: int = 36_000_000
+    video_frame_pixels: int = 2_000_000_000
+    gif_frame_pixels: int = 400_000_000
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -178,6 +184,18 @@ def check_clip(path: Path, limits: Limits) -> videoio.VideoInfo:
         raise RequestError(
             f"the video is {info.duration:.1f} s long, over this server's limit of "
             f"{limits.video_seconds:g} s; trim it first",
+            413,
+        )
+    w, h = info.width, info.height
+    if max(w, h) > limits.video_side:  # painted at most this large (stylize_clip)
+        w, h = imageio.size_for_long_side((w, h), limits.video_side)
+    work = info.frames * w * h
+    top = min(limits.video_frame_pixels, limits.gif_frame_pixels if info.is_gif else 10**18)
+    if work > top:
+        what = "GIF" if info.is_gif else "video"
+        raise RequestError(
+            f"the {what} is {info.frames} frames of {w}x{h}, {work / 1e9:.2f} G pixels to paint, "
+            f"over this server's limit of {top / 1e9:.2f} G; trim it or scale it down first",
             413,
         )
     return info
