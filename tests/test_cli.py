@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -667,3 +668,32 @@ def test_train_sr_from_the_cli(data, tmp_path, capsys) -> None:  # type: ignore[
     assert code == 0
     code, _, err = run([*args[:-1], "--crop", "50"], capsys)
     assert code == 1 and "multiple of the scale" in err
+
+
+def test_a_clip_cut_short_is_painted_with_a_warning(data, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """fox.mp4 (420 frames) with its index moved to the front, then cut half-way: the frames
+    that are there are written, and a line says the clip ended early."""
+    import av
+
+    whole = tmp_path / "fox_faststart.mp4"
+    with (
+        av.open(str(data / "video/fox.mp4")) as src,
+        av.open(str(whole), "w", options={"movflags": "faststart"}) as dst,
+    ):
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                dst.mux(packet)
+    cut = tmp_path / "fox_cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    out = tmp_path / "out.mp4"
+    args = ["video", str(cut), "-s", "starry_night", "-o", str(out), "--size", "64", "--temporal", "off", "-q"]  # fmt: skip
+    code, stdout, err = run(args, capsys)
+    assert code == 0 and out.is_file(), err
+    (line,) = [ln for ln in err.splitlines() if "ended early" in ln]
+    written = int(re.search(r"wrote (\d+) frames", line).group(1))  # type: ignore[union-attr]
+    assert line.startswith("warning: fox_cut.mp4: the clip ended early (") and "of the 420" in line
+    assert 100 < written < 400
+    with av.open(str(out)) as result:
+        assert sum(1 for _ in result.decode(video=0)) == written

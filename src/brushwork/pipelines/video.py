@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -391,6 +392,12 @@ def stylize_video(
         if pending:
             flush()
         writer.write_audio(reader.take_audio(), reader.offset or 0.0)
+    if total is not None and count < 0.95 * total and total - count >= 2:
+        warnings.warn(
+            f"{Path(source).name}: the clip ended early ({count} of the {total} frames its "
+            f"header announces could be read; is it truncated?); wrote {count} frames",
+            stacklevel=2,
+        )
     return VideoResult(
         path=Path(output),
         frames=count,

@@ -331,9 +331,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-async def _respond(
-    send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]
-) -> None:
+async def _respond(send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
     body = json.dumps({"error": message}).encode() if message else b""
     headers = [(b"content-length", str(len(body)).encode()), *extra]
     if message:
