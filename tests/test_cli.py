@@ -689,7 +689,7 @@ def test_a_clip_cut_short_is_painted_with_a_warning(data, tmp_path, capsys) -> N
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     out = tmp_path / "out.mp4"
     args = ["video", str(cut), "-s", "starry_night", "-o", str(out), "--size", "64", "--temporal", "off", "-q"]  # fmt: skip
-    code, stdout, err = run(args, capsys)
+    code, _, err = run(args, capsys)
     assert code == 0 and out.is_file(), err
     (line,) = [ln for ln in err.splitlines() if "ended early" in ln]
     written = int(re.search(r"wrote (\d+) frames", line).group(1))  # type: ignore[union-attr]

@@ -171,3 +171,30 @@ def _t(img):  # type: ignore[no-untyped-def]
     from brushwork import image as imageio
 
     return imageio.to_tensor(img)[0]
+
+
+@pytest.mark.skipif(not runtime.installed("onnxruntime"), reason="onnx extra not installed")
+@pytest.mark.parametrize("how", ["raised", "wrapped"])
+def test_ctrl_c_during_the_first_export_is_an_interrupt_and_leaves_no_file(
+    how: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A Ctrl-C while the exporter runs comes out as KeyboardInterrupt, whether it escapes the
+    exporter as it is or wrapped in the exporter's own error (as the probe saw: "Failed to
+    export"), and nothing is left where the file would be."""
+    from brushwork.runtime.export import export_onnx
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        if how == "raised":
+            raise KeyboardInterrupt
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Failed to export the model with torch.export") from exc
+
+    monkeypatch.setattr(torch.onnx, "export", interrupted)
+    net = TransformerNet(TransformerConfig(widths=(8, 16, 16), residual_blocks=2))
+    out = tmp_path / "cache" / "plain.onnx"
+    out.parent.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        export_onnx(net, out, config={"architecture": "transformer"}, digest="d")
+    assert list(out.parent.iterdir()) == []

@@ -105,6 +105,11 @@ def export_onnx(
             )
     except ImportError as exc:  # onnxscript missing
         raise missing_extra(str(exc.name or "onnxscript"), "onnx") from None
+    except Exception as exc:  # the exporter wraps a Ctrl-C in "Failed to export"
+        interrupt = _interrupt_in(exc)
+        if interrupt is not None:
+            raise interrupt from None
+        raise
     assert program is not None
     proto = program.model_proto
     meta = {CONFIG_KEY: json.dumps(dict(config)), DIGEST_KEY: digest, GRAPH_KEY: graph}
@@ -114,6 +119,18 @@ def export_onnx(
     with atomic_path(out) as tmp:
         onnx.save_model(proto, str(tmp))
     return out
+
+
+def _interrupt_in(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C (or SIGTERM) an exception was raised from, if any."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 def onnx_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
