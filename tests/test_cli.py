@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -697,3 +698,97 @@ def test_a_clip_cut_short_is_painted_with_a_warning(data, tmp_path, capsys) -> N
     assert 100 < written < 400
     with av.open(str(out)) as result:
         assert sum(1 for _ in result.decode(video=0)) == written
+
+
+def test_edges_of_the_bad_input_probe(pair, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A FIFO alone (refused, no hang) or in a folder (skipped with one line); an output under
+    a file (refused before any work); an animated GIF (first frame, one line pointing to video)."""
+    import os
+
+    c, _ = pair
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    o = ["-s", "starry_night", "--size", "48", "-q"]
+    code, _, err = run(["stylize", str(fifo), *o, "-o", str(tmp_path / "a.png")], capsys)
+    assert code == 1 and err == f"error: {fifo}: is a FIFO (named pipe), not a regular file\n"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.png")
+    Image.open(c).save(folder / "photo.png")
+    code, _, err = run(["stylize", str(folder), *o, "-o", str(tmp_path / "styled")], capsys)
+    assert code == 0 and (tmp_path / "styled" / "photo.png").is_file()
+    assert err == f"warning: skipping {folder / 'pipe.png'}: a FIFO (named pipe)\n"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run(["stylize", str(c), *o, "-o", str(blocker / "out.png")], capsys)
+    assert code == 1
+    assert err == f"error: {blocker}: cannot write there, {blocker} is a file, not a folder\n"
+    frames = [Image.open(c).convert("RGB"), Image.open(c).convert("RGB").rotate(180)]
+    gif = tmp_path / "anim.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100)
+    code, _, err = run(["stylize", str(gif), *o, "-o", str(tmp_path / "g.png")], capsys)
+    assert code == 0 and (tmp_path / "g.png").is_file()
+    assert err == (
+        "warning: anim.gif is animated: only its first frame is used; brushwork video paints "
+        "every frame\n"
+    )
+
+
+def _sigterm_when(
+    cmd: list[str], ready: object, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run ``brushwork cmd`` in a process, SIGTERM it once ``ready()`` holds; (code, stderr)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    p = subprocess.Popen(
+        [sys.executable, "-m", "brushwork.cli", *cmd],
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    deadline = time.monotonic() + 240
+    while not ready() and time.monotonic() < deadline:  # type: ignore[operator]
+        assert p.poll() is None, p.stderr.read().decode()  # type: ignore[union-attr]
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    return p.returncode, err.decode()
+
+
+def test_sigterm_cleans_up_like_ctrl_c(data, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM mid-video: no partial (hidden) file left, exit 143, one line. SIGTERM mid-training:
+    a checkpoint is saved, as on Ctrl-C, and the run resumes from it."""
+    out = tmp_path / "v" / "out.mp4"
+    out.parent.mkdir()
+    cmd = ["video", str(data / "video/fox.mp4"), "-s", "starry_night", "-o", str(out),
+           "--size", "96", "--temporal", "off", "-q"]  # fmt: skip
+    code, err = _sigterm_when(cmd, lambda: any(out.parent.iterdir()))
+    assert code == 143, err
+    assert err.strip().splitlines()[-1] == f"error: terminated; {out} was not written"
+    assert list(out.parent.iterdir()) == []
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("tubingen", "golden_gate"):
+        imageio.load(data / f"content/{name}.jpg").rgb.resize((64, 48)).save(photos / f"{name}.png")
+    model = tmp_path / "m"
+    cmd = ["train", "fast", "--data", str(photos), "-s", str(data / "style/starry_night.jpg"),
+           "-o", str(model), "--steps", "400", "--crop", "32", "--batch-size", "1", "-q"]  # fmt: skip
+    log = model / "log.jsonl"
+    code, err = _sigterm_when(cmd, lambda: log.is_file() and log.read_text().count("\n") >= 2)
+    assert code == 143, err
+    assert "checkpoint saved" in err and err.strip().splitlines()[-1] == "error: terminated"
+    ckpt = model / "checkpoint.safetensors"
+    from safetensors import safe_open
+
+    with safe_open(str(ckpt), "pt") as f:
+        done = int(f.metadata()["step"])
+    assert done >= 2
+    more = [*cmd[:cmd.index("--steps")], "--steps", str(done + 3), "--crop", "32",
+            "--batch-size", "1", "-q", "--resume"]  # fmt: skip
+    code = main(more)
+    assert code == 0
+    logged = [json.loads(line)["step"] for line in log.read_text().splitlines()]
+    assert max(logged) == done + 3

@@ -109,6 +109,8 @@ def expand_inputs(inputs: list[str]) -> list[tuple[Path, Path]]:
                 raise ImageError(f"{p}: folder holds no images")
             found += [(f, f.relative_to(p)) for f in files]
         elif p.exists():
+            if not p.is_file():  # a FIFO would hang whatever reads it first
+                raise ImageError(f"{p}: is {imageio.special_kind(p)}, not a regular file")
             found.append((p, Path(p.name)))
         elif any(c in item for c in "*?["):
             files = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
@@ -679,6 +681,7 @@ def video(
             warnings.simplefilter("always")
             result = stylize_video(source, output, runner, **kwargs)
     except KeyboardInterrupt as exc:
+        _pending_stop.clear()  # reported here, with what it means for the output
         typer.echo(f"error: {_stopped(exc)}; {output} was not written", err=True)
         raise typer.Exit(_stop_code(exc)) from None
     for w in caught:
@@ -1302,8 +1305,19 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, handled as Ctrl-C is: partial outputs removed, training checkpointed."""
 
 
+# the stop a signal asked for while a command runs, until it is reported: typer turns a
+# KeyboardInterrupt escaping a command into a silent exit code 130, so ``_run`` reports it
+_pending_stop: list[KeyboardInterrupt] = []
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated()
+    _pending_stop[:] = [Terminated()]
+    raise _pending_stop[0]
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    _pending_stop[:] = [KeyboardInterrupt()]
+    raise _pending_stop[0]
 
 
 def _stopped(exc: BaseException) -> str:
@@ -1344,10 +1358,13 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
         return
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_int = signal.signal(signal.SIGINT, _on_sigint)
+    _pending_stop.clear()
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _run(args: list[str]) -> int:
@@ -1358,9 +1375,11 @@ def _run(args: list[str]) -> int:
         return 1
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except typer.Abort:
-        typer.echo("error: interrupted", err=True)
-        return 130
+    except typer.Abort as exc:  # click turns a KeyboardInterrupt (or Terminated) into Abort
+        cause = exc.__context__ or exc.__cause__
+        stop = cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt()
+        typer.echo(f"error: {_stopped(stop)}", err=True)
+        return _stop_code(stop)
     except typer.TyperException as exc:
         hint = " (see brushwork --help)"
         typer.echo(f"error: {_one_line(exc.format_message())}{hint}", err=True)
@@ -1379,6 +1398,10 @@ def _run(args: list[str]) -> int:
             f"error: internal error: {msg} (set BRUSHWORK_DEBUG=1 for a traceback)", err=True
         )
         return 1
+    if _pending_stop:  # a signal typer turned into a silent exit code
+        stop = _pending_stop.pop()
+        typer.echo(f"error: {_stopped(stop)}", err=True)
+        return _stop_code(stop)
     return code if isinstance(code, int) else 0  # a command's typer.Exit(code) arrives here
 
 

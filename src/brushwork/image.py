@@ -125,6 +125,9 @@ def load(
                         f"{p}: image is {w}x{h} = {w * h / 1e6:.0f} MP, over the limit of "
                         f"{max_pixels / 1e6:.0f} MP; resize it first"
                     )
+                animated = bool(getattr(opened, "is_animated", False))
+                if animated:
+                    opened.seek(0)
                 opened.load()
                 img: Image.Image = ImageOps.exif_transpose(opened)
     except ImageError:
@@ -142,6 +145,12 @@ def load(
             f"{p}: image is {img.size[0]}x{img.size[1]}, smaller than {min_side} px on a side"
         )
     rgb, alpha = split_alpha(img)
+    if animated:
+        warnings.warn(
+            f"{p.name} is animated: only its first frame is used; "
+            "brushwork video paints every frame",
+            stacklevel=2,
+        )
     return LoadedImage(rgb=rgb, alpha=alpha, path=p)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -252,7 +253,8 @@ def fit(
                 ckpt, net, optimizer, step=step, recipe=record, extra={"seconds": elapsed}
             )
             tqdm.write(
-                f"interrupted at step {step}: checkpoint saved to {ckpt}; continue with --resume"
+                f"interrupted at step {step}: checkpoint saved to {ckpt}; continue with --resume",
+                file=sys.stderr,
             )
         raise
     finally:
