@@ -245,8 +245,20 @@ def test_a_client_with_the_token_works_off_localhost(tmp_path: Path, photo: Path
             assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
             assert browser.get("/").status_code == 200
             assert browser.get("/config").json()["title"] == "brushwork"
+        # a script driving the page sends the token as a header (README's example)
+        from gradio_client import Client, handle_file
+
+        client = Client(srv.url, headers=auth, verbose=False)
+        result = client.predict(*paint_inputs(handle_file(str(photo))), api_name="/paint")
+        assert Image.open(result[0]).size == Image.open(photo).size
     finally:
         stop_server(srv)
+
+
+def paint_inputs(photo: object) -> tuple[object, ...]:
+    """The Paint button's inputs: photo, own painting, method, strength, steps, blend with,
+    blend, colours, size (the painting is the gallery's selection, starry_night at first)."""
+    return (photo, None, "fast", 1.0, 200, "(none)", 0.5, "(none)", "original size")
 
 
 def test_gradio_client_paints_a_photo_through_the_page(page: Server, photo: Path) -> None:
@@ -254,9 +266,7 @@ def test_gradio_client_paints_a_photo_through_the_page(page: Server, photo: Path
     from gradio_client import Client, handle_file
 
     client = Client(page.url, verbose=False)
-    # photo, own painting, method, strength, steps, blend with, blend, colours, size
-    inputs = (handle_file(str(photo)), None, "fast", 1.0, 200, "(none)", 0.5, "(none)")
-    result = client.predict(*inputs, "original size", api_name="/paint")
+    result = client.predict(*paint_inputs(handle_file(str(photo))), api_name="/paint")
     out = np.asarray(Image.open(result[0]).convert("RGB"), dtype=np.float32)
     assert out.shape[:2] == np.asarray(Image.open(photo)).shape[:2]
     assert np.abs(out - np.asarray(Image.open(photo).convert("RGB"))).mean() > 10  # painted
