@@ -732,6 +732,16 @@ def test_edges_of_the_bad_input_probe(pair, tmp_path, capsys) -> None:  # type: 
         "warning: anim.gif is animated: only its first frame is used; brushwork video paints "
         "every frame\n"
     )
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.open(c).convert("RGB").resize((64, 48)).save(photos / "good.png")
+    (photos / "bad.jpg").write_text("not a picture")
+    style = tmp_path / "style.png"
+    Image.open(c).convert("RGB").resize((64, 48)).save(style)
+    args = ["train", "fast", "--data", str(photos), "-s", str(style), "-o", str(tmp_path / "m"),
+            "--steps", "1", "--crop", "32", "--batch-size", "1", "-q"]  # fmt: skip
+    code, _, err = run(args, capsys)
+    assert code == 0 and err == f"warning: {photos}: skipped 1 unreadable or tiny image(s)\n"
 
 
 def _sigterm_when(
