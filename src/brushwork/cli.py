@@ -796,7 +796,12 @@ def serve(
             "'Authorization: Bearer TOKEN'",
             err=True,
         )
-    run_server(host, port, config)
+    try:
+        run_server(host, port, config)
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C (or SIGTERM) it shut down on: a server's clean stop
+    finally:
+        _pending_stop.clear()
 
 
 @app.command()

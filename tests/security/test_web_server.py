@@ -63,7 +63,10 @@ def file_data(path: str) -> dict[str, Any]:
     return {"path": path, "meta": {"_type": "gradio.FileData"}}
 
 
-def join(client: httpx.Client, dep: dict[str, Any], data: list[Any]) -> httpx.Response:
+def join(
+    client: httpx.Client, dep: dict[str, Any], data: list[Any], session: str | None = None
+) -> httpx.Response:
+    """Queue event ``dep`` with inputs ``data`` (read its result with :func:`outcome`)."""
     return client.post(
         "/gradio_api/queue/join",
         json={
@@ -71,7 +74,7 @@ def join(client: httpx.Client, dep: dict[str, Any], data: list[Any]) -> httpx.Re
             "event_data": None,
             "fn_index": dep["id"],
             "trigger_id": dep["targets"][0][0],
-            "session_hash": uuid.uuid4().hex[:11],
+            "session_hash": session or uuid.uuid4().hex[:11],
         },
     )
 
@@ -151,16 +154,7 @@ def test_an_upload_is_usable_by_its_own_visit_only(page: Server, photo: Path) ->
         assert r.status_code == 403
         data = event_data(config, dep, {0: {**file_data(mine_path), "orig_name": photo.name}})
         session = uuid.uuid4().hex[:11]
-        r = mine.post(
-            "/gradio_api/queue/join",
-            json={
-                "data": data,
-                "event_data": None,
-                "fn_index": dep["id"],
-                "trigger_id": dep["targets"][0][0],
-                "session_hash": session,
-            },
-        )
+        r = join(mine, dep, data, session)
         assert r.status_code == 200, r.text[:200]
         done = outcome(mine, session)
         assert done.get("success") is True, str(done)[:500]
@@ -319,16 +313,7 @@ def test_a_bad_upload_on_the_page_gets_brushworks_one_line(page: Server, tmp_pat
         path = upload(c, junk)
         session = uuid.uuid4().hex[:11]
         data = event_data(config, dep, {0: {**file_data(path), "orig_name": junk.name}})
-        r = c.post(
-            "/gradio_api/queue/join",
-            json={
-                "data": data,
-                "event_data": None,
-                "fn_index": dep["id"],
-                "trigger_id": dep["targets"][0][0],
-                "session_hash": session,
-            },
-        )
+        r = join(c, dep, data, session)
         assert r.status_code == 200
         done = outcome(c, session)
     assert done.get("success") is False
