@@ -9,24 +9,37 @@ Example (see the README for more)::
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
     bw.stylize_video("clip.mp4", "clip_starry.mp4", "starry_night")  # sound kept, no flicker
     big = bw.load("sr-x4")("small.png")  # perceptual-loss super-resolution, x4 (and sr-x8)
+
+The names below are imported when first used (PEP 562), so ``import brushwork`` and
+``import brushwork.errors`` do not pay for torch and every pipeline.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from brushwork import samples
-from brushwork.errors import BrushworkError
-from brushwork.pipelines.arbitrary import ArbitraryStyle, load_adain
-from brushwork.pipelines.feedforward import FastStyle
-from brushwork.pipelines.loader import load
-from brushwork.pipelines.multistyle import MultiStyle, load_multi
-from brushwork.pipelines.optimize import (
-    OptimizeConfig,
-    OptimizeResult,
-    optimize,
-    optimize_result,
-)
-from brushwork.pipelines.upscale import Upscaler, load_sr
-from brushwork.pipelines.video import VideoResult, stylize_video
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from brushwork._version import __version__
+
+#: public name -> the module that defines it
+_LAZY = {
+    "samples": "brushwork.samples",
+    "BrushworkError": "brushwork.errors",
+    "ArbitraryStyle": "brushwork.pipelines.arbitrary",
+    "load_adain": "brushwork.pipelines.arbitrary",
+    "FastStyle": "brushwork.pipelines.feedforward",
+    "load": "brushwork.pipelines.loader",
+    "MultiStyle": "brushwork.pipelines.multistyle",
+    "load_multi": "brushwork.pipelines.multistyle",
+    "OptimizeConfig": "brushwork.pipelines.optimize",
+    "OptimizeResult": "brushwork.pipelines.optimize",
+    "optimize": "brushwork.pipelines.optimize",
+    "optimize_result": "brushwork.pipelines.optimize",
+    "Upscaler": "brushwork.pipelines.upscale",
+    "load_sr": "brushwork.pipelines.upscale",
+    "VideoResult": "brushwork.pipelines.video",
+    "stylize_video": "brushwork.pipelines.video",
+}
 
 __all__ = [
     "ArbitraryStyle",
@@ -47,3 +60,33 @@ __all__ = [
     "samples",
     "stylize_video",
 ]
+
+if TYPE_CHECKING:
+    from brushwork import samples
+    from brushwork.errors import BrushworkError
+    from brushwork.pipelines.arbitrary import ArbitraryStyle, load_adain
+    from brushwork.pipelines.feedforward import FastStyle
+    from brushwork.pipelines.loader import load
+    from brushwork.pipelines.multistyle import MultiStyle, load_multi
+    from brushwork.pipelines.optimize import (
+        OptimizeConfig,
+        OptimizeResult,
+        optimize,
+        optimize_result,
+    )
+    from brushwork.pipelines.upscale import Upscaler, load_sr
+    from brushwork.pipelines.video import VideoResult, stylize_video
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'brushwork' has no attribute {name!r}")
+    mod = importlib.import_module(module)
+    value = mod if module == f"brushwork.{name}" else getattr(mod, name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

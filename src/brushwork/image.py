@@ -14,14 +14,16 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from brushwork.errors import ImageError, OutputExistsError
 from brushwork.files import atomic_path
+
+if TYPE_CHECKING:  # torch is imported where a tensor is made, so the CLI starts fast
+    import torch
 
 #: Largest image brushwork reads, in pixels (Pillow's own decompression-bomb limit is ~179 MP).
 MAX_PIXELS = 100_000_000
@@ -197,6 +199,8 @@ def resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 def to_tensor(img: Image.Image) -> torch.Tensor:
     """PIL image -> float32 tensor (1, 3, H, W) in [0, 1]."""
+    import torch
+
     arr = np.asarray(as_rgb(img), dtype=np.uint8)
     return (
         torch.from_numpy(arr.copy()).permute(2, 0, 1).unsqueeze(0).float().div_(255.0).contiguous()
@@ -217,6 +221,8 @@ def to_pil(x: torch.Tensor) -> Image.Image:
 
 def resize_tensor(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Resize a (B, C, H, W) tensor to (height, width) = ``size`` (bicubic, antialiased)."""
+    import torch.nn.functional as F
+
     if tuple(x.shape[-2:]) == tuple(size):
         return x
     return F.interpolate(x, size=size, mode="bicubic", align_corners=False, antialias=True)

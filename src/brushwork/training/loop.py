@@ -285,7 +285,7 @@ def model_config(info: dict[str, Any], **fields: Any) -> dict[str, Any]:
     """A trained model's config.json: ``fields`` (architecture, config, method, descriptions),
     then the recipe record and the training facts of ``info`` (what :func:`fit` passes to
     :meth:`Recipe.finish`)."""
-    from brushwork import __version__
+    from brushwork._version import __version__
 
     return {
         **fields,

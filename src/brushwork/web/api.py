@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
-from brushwork import __version__
+from brushwork._version import __version__
 from brushwork.web import handlers
 from brushwork.web.catalogue import painting
 from brushwork.web.handlers import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Limits, StyleOptions
