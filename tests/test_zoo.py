@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -94,3 +96,19 @@ def test_styles_of_the_bundled_multi_style_model_are_found_by_name(small) -> Non
     # a half-half blend lies between its two styles
     assert (mid - a).abs().mean() < (b - a).abs().mean()
     assert (mid - b).abs().mean() < (b - a).abs().mean()
+
+
+def test_every_bundled_model_gives_the_recorded_picture(data) -> None:  # type: ignore[no-untyped-def]
+    """Outputs recorded before the method registry and options refactor (issue 20), by
+    tests/fixtures/make_bundled_outputs.py; any change to a net, a loader or a pipeline's
+    numerics shows here."""
+    from safetensors import safe_open
+
+    from tests.fixtures.make_bundled_outputs import inputs, outputs
+
+    recorded = Path(__file__).parent / "fixtures" / "bundled_outputs.safetensors"
+    now = outputs(inputs(data))
+    with safe_open(str(recorded), "pt") as f:
+        assert sorted(f.keys()) == sorted(now) == sorted(zoo.names())
+        for name in f.keys():  # noqa: SIM118 (safe_open has no __iter__)
+            torch.testing.assert_close(now[name], f.get_tensor(name), atol=1e-5, rtol=0)

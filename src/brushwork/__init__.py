@@ -4,7 +4,7 @@ Example (see the README for more)::
 
     import brushwork as bw
     out = bw.load("starry_night")("photo.jpg", strength=0.8)     # a bundled fast style
-    out = bw.load("paintings", style="udnie:0.7,mosaic:0.3")("photo.jpg")  # a multi-style blend
+    out = bw.load("paintings", style="udnie:0.7,mondrian:0.3")("photo.jpg")  # a blend
     out = bw.load("adain")("photo.jpg", style="any_painting.jpg", alpha=0.8)  # AdaIN, any style
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
     bw.stylize_video("clip.mp4", "clip_starry.mp4", "starry_night")  # sound kept, no flicker

@@ -9,13 +9,14 @@ place of pooling, reflection padding, no normalisation) and maps the result back
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
 
 from brushwork.errors import OptionError
+from brushwork.options import Options
 
 EPS = 1e-5
 #: the encoder layers the paper's decoder inverts, and their widths
@@ -98,13 +99,15 @@ class AdaIN(nn.Module):
 
 
 @dataclass(frozen=True)
-class DecoderConfig:
+class DecoderConfig(Options):
     """Hyper-parameters of :class:`AdaINDecoder`; saved in the model's config.json.
 
     Args:
         layer: the encoder layer whose features it decodes (the paper: ``relu4_1``).
         width: channel multiplier of the mirrored VGG widths (1.0 = the paper's 256/128/64).
     """
+
+    kind: ClassVar[str] = "decoder"
 
     layer: str = "relu4_1"
     width: float = 1.0
@@ -116,16 +119,6 @@ class DecoderConfig:
             )
         if not 0 < self.width <= 4:
             raise OptionError(f"decoder width must be in (0, 4], got {self.width}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> DecoderConfig:
-        extra = set(d) - {"layer", "width"}
-        if extra:
-            raise OptionError(f"decoder config has unknown fields: {', '.join(sorted(extra))}")
-        return cls(layer=str(d.get("layer", "relu4_1")), width=float(d.get("width", 1.0)))
 
 
 class _Conv(nn.Sequential):

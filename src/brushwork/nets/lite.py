@@ -14,8 +14,8 @@ Lite styles are distilled from the full net of the same style (``brushwork train
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -24,16 +24,19 @@ from torch import nn
 from brushwork.errors import OptionError
 from brushwork.nets.norm import InstanceNorm
 from brushwork.nets.transformer import ConvBlock, ConvLayer, run_padded
+from brushwork.options import Options
 
 
 @dataclass(frozen=True)
-class LiteConfig:
+class LiteConfig(Options):
     """Hyper-parameters of :class:`LiteNet`; saved in every model's config.json.
 
     Args:
         widths: channels at 1/2, 1/4 and 1/8 of the input size.
         residual_blocks: depthwise-separable residual blocks at 1/8 size.
     """
+
+    kind: ClassVar[str] = "lite"
 
     widths: tuple[int, ...] = (16, 32, 64)
     residual_blocks: int = 5
@@ -43,21 +46,6 @@ class LiteConfig:
             raise OptionError(f"widths must be three positive numbers, got {self.widths}")
         if self.residual_blocks < 0:
             raise OptionError(f"residual_blocks must be >= 0, got {self.residual_blocks}")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["widths"] = list(self.widths)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LiteConfig:
-        extra = set(d) - {"widths", "residual_blocks"}
-        if extra:
-            raise OptionError(f"lite config has unknown fields: {', '.join(sorted(extra))}")
-        return cls(
-            widths=tuple(int(w) for w in d.get("widths", (16, 32, 64))),
-            residual_blocks=int(d.get("residual_blocks", 5)),
-        )
 
 
 class SeparableConv(nn.Sequential):

@@ -13,8 +13,8 @@ nearest-neighbour upsampling then a conv, which avoids checkerboard artefacts (O
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -22,13 +22,14 @@ from torch import nn
 
 from brushwork.errors import OptionError
 from brushwork.nets.transformer import ConvLayer
+from brushwork.options import Options
 
 #: Scales a net can be built for (each a power of two).
 SCALES = (2, 4, 8)
 
 
 @dataclass(frozen=True)
-class SRConfig:
+class SRConfig(Options):
     """Architecture of an :class:`SRNet`.
 
     Attributes:
@@ -37,6 +38,8 @@ class SRConfig:
         residual_blocks: conv-ReLU-conv blocks at the input resolution (Johnson et al.: 4).
         tail_kernel: kernel of the last conv to RGB (Johnson et al.: 9).
     """
+
+    kind: ClassVar[str] = "sr"
 
     scale: int = 4
     channels: int = 64
@@ -50,13 +53,6 @@ class SRConfig:
             )
         if self.channels < 1 or self.residual_blocks < 0 or self.tail_kernel % 2 == 0:
             raise OptionError("channels >= 1, residual_blocks >= 0 and an odd tail_kernel")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SRConfig:
-        return cls(**d)
 
 
 class PlainResidualBlock(nn.Module):

@@ -13,8 +13,8 @@ net, N styles sharing all conv weights (:mod:`brushwork.nets.multistyle`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -22,12 +22,13 @@ from torch import nn
 
 from brushwork.errors import OptionError, unknown_choice
 from brushwork.nets.norm import ConditionalInstanceNorm, InstanceNorm
+from brushwork.options import OMIT_DEFAULT, Options
 
 UPSAMPLES = ("nearest", "transpose")
 
 
 @dataclass(frozen=True)
-class TransformerConfig:
+class TransformerConfig(Options):
     """Hyper-parameters of :class:`TransformerNet`; saved in every model's config.json.
 
     Args:
@@ -38,10 +39,12 @@ class TransformerConfig:
             norm with N style slots.
     """
 
+    kind: ClassVar[str] = "transformer"
+
     widths: tuple[int, ...] = (32, 64, 128)
     residual_blocks: int = 5
     upsample: str = "nearest"
-    styles: int = 0
+    styles: int = field(default=0, metadata=OMIT_DEFAULT)  # single-style configs omit it
 
     def __post_init__(self) -> None:
         if len(self.widths) != 3 or any(int(w) < 1 for w in self.widths):
@@ -52,26 +55,6 @@ class TransformerConfig:
             raise unknown_choice("upsample", self.upsample, UPSAMPLES)
         if self.styles < 0:
             raise OptionError(f"styles must be >= 0, got {self.styles}")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["widths"] = list(self.widths)
-        if not self.styles:  # single-style configs stay as they were before multi-style nets
-            del d["styles"]
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TransformerConfig:
-        known = {"widths", "residual_blocks", "upsample", "styles"}
-        extra = set(d) - known
-        if extra:
-            raise OptionError(f"transformer config has unknown fields: {', '.join(sorted(extra))}")
-        return cls(
-            widths=tuple(int(w) for w in d.get("widths", (32, 64, 128))),
-            residual_blocks=int(d.get("residual_blocks", 5)),
-            upsample=str(d.get("upsample", "nearest")),
-            styles=int(d.get("styles", 0)),
-        )
 
 
 def run_padded(

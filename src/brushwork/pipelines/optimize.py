@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from typing import ClassVar
 
 import torch
 from PIL import Image
@@ -26,6 +27,7 @@ from brushwork.errors import OptionError, unknown_choice
 from brushwork.losses.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
 from brushwork.ops import color
 from brushwork.ops.regions import regions_from_mask
+from brushwork.options import Options
 from brushwork.pipelines._common import (
     ImageLike,
     check_memory,
@@ -57,7 +59,7 @@ StepCallback = Callable[[int, int, torch.Tensor, float], None]
 
 
 @dataclass(frozen=True)
-class OptimizeConfig:
+class OptimizeConfig(Options):
     """Every option of a Gatys run; saved with results so a run can be repeated.
 
     Attributes:
@@ -79,6 +81,8 @@ class OptimizeConfig:
         seed: random seed for noise init (``None``: not seeded).
         device: "cpu", "cuda", "cuda:N" or "auto".
     """
+
+    kind: ClassVar[str] = "optimize"
 
     steps: int | tuple[int, ...] = 300
     size: int | None = 512

@@ -15,10 +15,10 @@ generalisation. A reconstruction stage (``style_weight=0``, the photo is its own
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -33,6 +33,7 @@ from brushwork.losses.moments import moment_loss
 from brushwork.modelfile import read_model, write_model
 from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm, mean_std
 from brushwork.nets.registry import load_net
+from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
@@ -42,7 +43,7 @@ ARCHITECTURE = "adain_decoder"
 
 
 @dataclass(frozen=True)
-class AdaINRecipe:
+class AdaINRecipe(Options):
     """Loss and data options of a decoder training run; saved in the model's config.json.
 
     Attributes:
@@ -60,6 +61,8 @@ class AdaINRecipe:
             inverter while it learns to paint; 0 is the AdaIN paper's recipe.
         decoder: the decoder's config.
     """
+
+    kind: ClassVar[str] = "adain recipe"
 
     crop: int = 256
     style_scale: tuple[float, float] = (1.0, 2.0)
@@ -79,21 +82,6 @@ class AdaINRecipe:
             raise OptionError("at least one loss weight must be positive")
         if self.crop < imageio.MIN_SIDE or self.crop % 8:
             raise OptionError(f"crop must be a multiple of 8 and at least {imageio.MIN_SIDE}")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["style_scale"] = list(self.style_scale)
-        d["style_layers"] = list(self.style_layers)
-        d["decoder"] = self.decoder.to_dict()
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> AdaINRecipe:
-        d = dict(d)
-        d["style_scale"] = tuple(d.get("style_scale", (1.0, 2.0)))
-        d["style_layers"] = tuple(d.get("style_layers", ADAIN_STYLE_LAYERS))
-        d["decoder"] = DecoderConfig.from_dict(d.get("decoder", {}))
-        return cls(**d)
 
 
 def adain_losses(

@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +31,7 @@ from brushwork.modelfile import read_model, write_model
 from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.ops.flow import inside, random_motion, warp
+from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
 
@@ -38,7 +39,7 @@ JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3
 
 
 @dataclass(frozen=True)
-class FastRecipe:
+class FastRecipe(Options):
     """Loss and data options of a fast-style training run; saved in the model's config.json.
 
     Attributes:
@@ -57,6 +58,8 @@ class FastRecipe:
             little); temporal_noise: std of the added pixel noise (camera noise, compression).
         net: the transform net's config.
     """
+
+    kind: ClassVar[str] = "fast recipe"
 
     crop: int = 256
     style_size: int = 512
@@ -81,13 +84,6 @@ class FastRecipe:
         check_weights(self, ("temporal_shift", "temporal_noise"))
         if self.style_size < imageio.MIN_SIDE:
             raise OptionError(f"style size must be at least {imageio.MIN_SIDE} px")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["content_layers"] = dict(self.content_layers)
-        d["style_layers"] = dict(self.style_layers)
-        d["net"] = self.net.to_dict()
-        return d
 
 
 def check_weights(recipe: object, names: tuple[str, ...]) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -29,13 +29,14 @@ from brushwork.losses.style import gram_matrix
 from brushwork.modelfile import read_model
 from brushwork.nets.lite import LiteConfig, LiteNet
 from brushwork.nets.registry import load_net
+from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
 
 
 @dataclass(frozen=True)
-class LiteRecipe:
+class LiteRecipe(Options):
     """Options of a distillation run; saved in the model's config.json.
 
     Attributes:
@@ -49,6 +50,8 @@ class LiteRecipe:
             ``feature_layers`` (per photo; free: those features are computed anyway).
         net: the student's config.
     """
+
+    kind: ClassVar[str] = "lite recipe"
 
     crop: int = 192
     style_size: int = 320
@@ -70,13 +73,6 @@ class LiteRecipe:
         check_weights(self, ("feature_weight", "style_weight", "pixel_weight", "texture_weight"))
         if self.style_weight > 0 and self.texture_weight > 0:
             raise OptionError("use either the style image's Gram term or the teacher's, not both")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["feature_layers"] = dict(self.feature_layers)
-        d["style_layers"] = dict(self.style_layers)
-        d["net"] = self.net.to_dict()
-        return d
 
 
 class LiteStyleRecipe(FastStyleRecipe):

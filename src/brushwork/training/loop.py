@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import torch
 from PIL import Image
@@ -26,6 +26,7 @@ from brushwork import image as imageio
 from brushwork.devices import autocast, resolve_device, resolve_precision
 from brushwork.errors import OptionError, OutputExistsError
 from brushwork.modelfile import WEIGHTS_FILE
+from brushwork.options import Options
 from brushwork.training.checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
 from brushwork.training.data import PhotoFolder
 
@@ -61,7 +62,7 @@ class Recipe(Protocol):
 
 
 @dataclass(frozen=True)
-class LoopConfig:
+class LoopConfig(Options):
     """Options of the loop itself (the recipe holds the loss and net options).
 
     Attributes:
@@ -73,6 +74,8 @@ class LoopConfig:
         precision: "auto" (bf16 autocast where fast), "bf16" or "fp32".
         device: "auto", "cpu", "cuda" or "cuda:N" (under torchrun: the local GPU).
     """
+
+    kind: ClassVar[str] = "loop"
 
     steps: int = 2000
     batch_size: int = 4

@@ -28,7 +28,7 @@ from brushwork.modelfile import STYLE_PREVIEWS, WEIGHTS_FILE, read_model, write_
 from brushwork.nets.multistyle import StyleMix, add_slots, conditional_norms, spread, styles_of
 from brushwork.nets.norm import set_condition
 from brushwork.nets.registry import load_net
-from brushwork.nets.transformer import TransformerConfig, TransformerNet
+from brushwork.nets.transformer import TransformerNet
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastRecipe, FastStyleRecipe, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
@@ -54,13 +54,6 @@ class MultiRecipe(FastRecipe):
             raise OptionError(f"mix must be between 0 and 1, got {self.mix}")
         if not self.norm_lr > 0:
             raise OptionError(f"norm_lr must be > 0, got {self.norm_lr}")
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> MultiRecipe:
-        """The recipe a model's config.json recorded (for add-style)."""
-        fields = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        fields["net"] = TransformerConfig.from_dict(d.get("net", {}))
-        return cls(**fields)
 
 
 def style_record(path: Path) -> dict[str, str]:

@@ -10,9 +10,9 @@ The paper's recipe: 288x288 crops of 10k COCO photos, batch 4, 200k steps, Adam 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +26,7 @@ from brushwork.losses.perceptual import PerceptualLoss
 from brushwork.modelfile import write_model
 from brushwork.nets.sr import SRConfig, SRNet
 from brushwork.ops.degrade import SIGMA, crop_to_multiple, degrade
+from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import check_weights
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
@@ -34,7 +35,7 @@ LOSSES = ("feature", "pixel")
 
 
 @dataclass(frozen=True)
-class SRRecipe:
+class SRRecipe(Options):
     """Loss and data options of a super-resolution run; saved in the model's config.json.
 
     Attributes:
@@ -45,6 +46,8 @@ class SRRecipe:
         tv_weight: weight of the total variation term (feature loss only).
         net: the network's config (its ``scale`` is the model's scale).
     """
+
+    kind: ClassVar[str] = "sr recipe"
 
     crop: int = 288
     sigma: float = SIGMA
@@ -63,11 +66,6 @@ class SRRecipe:
                 f"crop must be a multiple of the scale {self.net.scale} and at least "
                 f"{8 * self.net.scale} px, got {self.crop}"
             )
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["net"] = self.net.to_dict()
-        return d
 
 
 class SuperResolutionRecipe:
