@@ -925,7 +925,7 @@ def train_lite_cmd(
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 2e-3,
     feature_weight: Annotated[float, typer.Option(help="Teacher-feature weight.")] = 1.0,
     style_weight: Annotated[float, typer.Option(help="Style (Gram) weight.")] = 0.5,
-    pixel_weight: Annotated[float, typer.Option(help="Teacher-pixel MSE weight.")] = 1e5,
+    pixel_weight: Annotated[float, typer.Option(help="Teacher-pixel MSE weight.")] = 1e6,
     texture_weight: Annotated[
         float, typer.Option(help="Weight of the teacher's Gram statistics (its texture).")
     ] = 1.0,
@@ -949,9 +949,9 @@ def train_lite_cmd(
         crop=crop,
         style_size=style_size,
         feature_weight=feature_weight,
-        style_weight=style_weight if style is not None else 0.0,
+        style_weight=style_weight,
         pixel_weight=pixel_weight,
-        texture_weight=0.0 if style is not None else texture_weight,
+        texture_weight=texture_weight,
         net=LiteConfig(widths=parse_ints(widths, "--widths")),
     )
     loop = _loop_config(locals())

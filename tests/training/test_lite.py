@@ -47,9 +47,6 @@ def _photo(data: Path):  # type: ignore[no-untyped-def]
 
 
 def test_texture_term_matches_the_teachers_gram_per_photo() -> None:
-    import pytest
-
-    from brushwork.errors import OptionError
     from brushwork.losses.style import gram_matrix
     from brushwork.nets.lite import LiteNet
     from brushwork.training.lite import LiteStyleRecipe
@@ -69,5 +66,8 @@ def test_texture_term_matches_the_teachers_gram_per_photo() -> None:
     assert float(other["style"]) > 0
     expect = float(other["content"]) + 2.0 * float(other["style"]) + 1e6 * float(other["pixel"])
     assert abs(float(other["total"]) - expect) < 1e-3 * expect
-    with pytest.raises(OptionError, match="either"):
-        LiteRecipe(style_weight=1.0, texture_weight=1.0)
+    both = LiteRecipe(style_weight=0.5, texture_weight=2.0)
+    assert both.one_gram_term(with_style_image=True).texture_weight == 0.0
+    assert both.one_gram_term(with_style_image=True).style_weight == 0.5
+    assert both.one_gram_term(with_style_image=False).style_weight == 0.0
+    assert both.one_gram_term(with_style_image=False).texture_weight == 2.0

@@ -41,6 +41,11 @@ from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, 
 ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 ARCHITECTURE = "adain_decoder"
 
+#: the loop options this method trains with unless told otherwise (the CLI's defaults)
+LOOP = LoopConfig(
+    steps=160_000, batch_size=8, lr=1e-4, preview_every=500, checkpoint_every=500
+)
+
 
 @dataclass(frozen=True)
 class AdaINRecipe(Options):
@@ -273,7 +278,7 @@ def train_adain(
             result of a reconstruction stage.
     """
     recipe = recipe or AdaINRecipe()
-    loop = loop or LoopConfig(lr=1e-4, batch_size=8)
+    loop = loop or LOOP
     photos = PhotoFolder(content, crop=recipe.crop)
     files = style_files(styles, held_out)
     style_set = StyleSet(

@@ -37,6 +37,9 @@ from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, 
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
+#: the loop options this method trains with unless told otherwise (the CLI's defaults)
+LOOP = LoopConfig()
+
 
 @dataclass(frozen=True)
 class FastRecipe(Options):
@@ -67,7 +70,7 @@ class FastRecipe(Options):
     style_layers: Mapping[str, float] = field(default_factory=lambda: dict(JOHNSON_STYLE_LAYERS))
     content_weight: float = 1.0
     style_weight: float = 5.0
-    tv_weight: float = 10.0
+    tv_weight: float = 0.0
     pixel_weight: float = 0.0
     temporal_weight: float = 0.0
     temporal_shift: float = 2.0
@@ -227,7 +230,7 @@ def train_fast(
         dtype: dtype of the saved weights (float16 halves the file).
     """
     recipe = recipe or FastRecipe()
-    loop = loop or LoopConfig()
+    loop = loop or LOOP
     photos = PhotoFolder(data, crop=recipe.crop)
     style_img = None
     describe: dict[str, Any] = {"description": description} if description else {}

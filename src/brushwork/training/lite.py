@@ -10,6 +10,7 @@ photo itself is the target), a lite style trains in minutes on a CPU once its te
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
 
+#: the loop options this method trains with unless told otherwise (the CLI's defaults)
+LOOP = LoopConfig(steps=1000, lr=2e-3, preview_every=100, checkpoint_every=50)
+
 
 @dataclass(frozen=True)
 class LiteRecipe(Options):
@@ -43,11 +47,12 @@ class LiteRecipe(Options):
         crop: side of the square training crops.
         style_size: long side of the style image for the Gram targets.
         feature_layers: VGG layers where the student matches the teacher's output features.
-        style_layers: layers of an optional Gram loss (needs the style image; the default weight
-            0 is pure distillation: the teacher's pictures already carry the style).
-        feature_weight, style_weight, pixel_weight: loss weights (pixel: MSE in [0, 1]).
+        style_layers: layers of the Gram loss to a style image, when one is given.
+        feature_weight, pixel_weight: loss weights (pixel: MSE in [0, 1]).
+        style_weight: weight of that Gram loss (used only with a style image).
         texture_weight: weight of matching the Gram matrices of the teacher's output at
-            ``feature_layers`` (per photo; free: those features are computed anyway).
+            ``feature_layers`` (per photo; free: those features are computed anyway); used
+            only without a style image, so one Gram term is ever on.
         net: the student's config.
     """
 
@@ -62,17 +67,23 @@ class LiteRecipe(Options):
         default_factory=lambda: {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0}
     )
     feature_weight: float = 1.0
-    style_weight: float = 0.0
+    style_weight: float = 0.5
     pixel_weight: float = 1e6
-    texture_weight: float = 0.0
+    texture_weight: float = 1.0
     net: LiteConfig = field(default_factory=LiteConfig)
 
     def __post_init__(self) -> None:
         check_layers(self.feature_layers)
         check_layers(self.style_layers)
         check_weights(self, ("feature_weight", "style_weight", "pixel_weight", "texture_weight"))
-        if self.style_weight > 0 and self.texture_weight > 0:
-            raise OptionError("use either the style image's Gram term or the teacher's, not both")
+
+
+    def one_gram_term(self, *, with_style_image: bool) -> LiteRecipe:
+        """The recipe as trained: the style image's Gram term when one is given, else the
+        teacher's output's (``texture_weight``); the other weight is 0."""
+        if with_style_image:
+            return dataclasses.replace(self, texture_weight=0.0)
+        return dataclasses.replace(self, style_weight=0.0)
 
 
 class LiteStyleRecipe(FastStyleRecipe):
@@ -161,7 +172,8 @@ def train_lite(
         init: a lite model folder to warm-start from (same net config).
     """
     recipe = recipe or LiteRecipe()
-    loop = loop or LoopConfig()
+    recipe = recipe.one_gram_term(with_style_image=style is not None)
+    loop = loop or LOOP
     teacher_net = None
     describe: dict[str, Any] = {"description": "lite identity net (warm start for lite styles)"}
     record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}

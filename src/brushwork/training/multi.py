@@ -33,6 +33,10 @@ from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastRecipe, FastStyleRecipe, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
 
+#: the loop options of a multi-style run and of adding one style (the CLI's defaults)
+LOOP = LoopConfig(steps=20_000)
+ADD_STYLE_LOOP = LoopConfig(steps=300, lr=1e-2, preview_every=50, checkpoint_every=50)
+
 
 @dataclass(frozen=True)
 class MultiRecipe(FastRecipe):
@@ -259,7 +263,7 @@ def train_multi(
         init: a single- or multi-style model to warm-start the shared weights from (for
             example an identity net); its norm parameters seed every slot.
     """
-    loop = loop or LoopConfig()
+    loop = loop or LOOP
     if len(styles) < 2:
         raise OptionError("a multi-style net needs at least two --style images")
     images, files = _load_styles(styles)
@@ -338,7 +342,7 @@ def train_add_style(
             the old styles are kept bit for bit). Checkpoints, previews and the log go to
             ``<output>/add_style_<name>/``.
     """
-    loop = loop or LoopConfig(steps=300, lr=1e-2)
+    loop = loop or ADD_STYLE_LOOP
     src = zoo.resolve(model)
     if output is None and src.parent == zoo.ZOO_DIR:
         raise OptionError(f"{model}: a bundled model cannot change in place; pass --output")

@@ -33,6 +33,9 @@ from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, 
 
 LOSSES = ("feature", "pixel")
 
+#: the loop options this method trains with unless told otherwise (the CLI's defaults)
+LOOP = LoopConfig()
+
 
 @dataclass(frozen=True)
 class SRRecipe(Options):
@@ -181,7 +184,7 @@ def train_sr(
     """Train a super-resolution net on random crops of a folder of photos and write a model
     folder to ``output`` (checkpoints, previews and log.jsonl there meanwhile)."""
     recipe = recipe or SRRecipe()
-    loop = loop or LoopConfig()
+    loop = loop or LOOP
     photos = PhotoFolder(data, crop=recipe.crop)
     describe: dict[str, Any] = {"description": description} if description else {}
     describe["data"] = photos.summary()
