@@ -10,7 +10,7 @@ import torch
 from brushwork import image as imageio
 from brushwork import zoo
 from brushwork.errors import OptionError
-from brushwork.modelfile import STYLE_PREVIEWS
+from brushwork.modelfile import STYLE_PREVIEWS, recipe_of
 from brushwork.pipelines.feedforward import load
 from brushwork.pipelines.multistyle import find_model, style_names
 
@@ -40,7 +40,7 @@ def test_at_least_four_bundled_styles() -> None:
             continue
         if entry.name in UPSCALERS:  # a scale and the loss it was trained with
             assert entry.config["scale"] in (4, 8) and entry.description
-            assert entry.config["recipe"]["recipe"]["loss"] in ("feature", "pixel")
+            assert recipe_of(entry.config)["loss"] in ("feature", "pixel")
             continue
         assert style_names(entry.config) or entry.config["style"]["name"]
         assert entry.description

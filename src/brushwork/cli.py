@@ -1237,12 +1237,12 @@ def _report_training(result: Any, quiet: bool) -> None:
 def models_list() -> None:
     """The bundled styles, with their preview and training recipe."""
     from brushwork import zoo
-    from brushwork.modelfile import STYLE_PREVIEWS
+    from brushwork.modelfile import STYLE_PREVIEWS, recipe_of
     from brushwork.pipelines.multistyle import style_names
 
     for entry in zoo.entries():
         train = entry.config.get("training", {})
-        rec = entry.config.get("recipe", {}).get("recipe", {})
+        rec = recipe_of(entry.config)
         widths = entry.config.get("config", {}).get("widths")
         typer.echo(f"{entry.name}\t{entry.description}")
         if entry.config.get("architecture") == "adain_decoder":

@@ -96,6 +96,26 @@ def read_model(path: str | os.PathLike[str]) -> ModelFile:
     raise WeightsError(f"{p}: no such model folder or file")
 
 
+def recipe_of(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The options a model was trained with: ``config["recipe"]``, or, in a config written
+    before configs were flat, ``config["recipe"]["recipe"]``."""
+    recipe = config.get("recipe", {})
+    if not isinstance(recipe, Mapping):
+        return {}
+    nested = recipe.get("recipe")
+    return dict(nested) if isinstance(nested, Mapping) else dict(recipe)
+
+
+def training_record(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The record of the run that trained a model (data, loop, init, steps, ...), from either
+    layout (older configs kept all but the facts beside the options, under ``recipe``)."""
+    record = dict(config.get("training", {}) or {})
+    old = config.get("recipe", {})
+    if isinstance(old, Mapping) and isinstance(old.get("recipe"), Mapping):
+        record = {**{k: v for k, v in old.items() if k != "recipe"}, **record}
+    return record
+
+
 def write_model(
     folder: str | os.PathLike[str],
     state: Mapping[str, torch.Tensor],

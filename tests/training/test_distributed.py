@@ -30,5 +30,5 @@ def test_torchrun_two_processes(kind: str, tmp_path: Path, data: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     model = read_model(out)
-    assert model.config["recipe"]["loop"]["world_size"] == 2
+    assert model.config["training"]["loop"]["world_size"] == 2
     assert all(torch.isfinite(v).all() for v in model.state.values())

@@ -56,7 +56,7 @@ def test_training_lowers_the_loss_and_writes_a_model(tmp_path: Path, data: Path)
     model = read_model(out)
     assert model.config["architecture"] == "transformer"
     assert model.config["style"]["name"] == "starry_night"
-    assert model.config["recipe"]["recipe"]["style_weight"] == 5.0
+    assert model.config["recipe"]["style_weight"] == 5.0
     assert model.config["training"]["steps"] == 24
     assert (out / "preview.jpg").is_file() and (out / "previews" / "step_000012.jpg").is_file()
     net = load_net(model)

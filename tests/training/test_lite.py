@@ -31,7 +31,7 @@ def test_distillation_lowers_the_loss_and_writes_a_lite_model(tmp_path: Path, da
     model = read_model(out)
     assert model.config["architecture"] == "lite"
     assert model.config["style"]["name"] == "the_scream"
-    assert model.config["recipe"]["teacher"]["name"] == "the_scream"
+    assert model.config["training"]["teacher"]["name"] == "the_scream"
     assert (out / "previews" / "step_000015.jpg").is_file()
     net = load_net(model)
     assert net(torch.rand(1, 3, 37, 50)).shape == (1, 3, 37, 50)

@@ -46,7 +46,7 @@ def test_a_few_steps_lower_the_loss_and_write_a_model(
     assert result.steps == 30 and len(log(out, "total")) == 30
     model = read_model(out)
     assert model.config["architecture"] == "sr" and model.config["scale"] == 4
-    assert model.config["recipe"]["recipe"]["loss"] == loss
+    assert model.config["recipe"]["loss"] == loss
     net = load_net(model, expect="sr")
     assert isinstance(net, SRNet) and net(torch.rand(1, 3, 10, 12)).shape == (1, 3, 40, 48)
     # on a held-out photo, the trained net beats its own starting point (same seed)

@@ -42,9 +42,7 @@ ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 ARCHITECTURE = "adain_decoder"
 
 #: the loop options this method trains with unless told otherwise (the CLI's defaults)
-LOOP = LoopConfig(
-    steps=160_000, batch_size=8, lr=1e-4, preview_every=500, checkpoint_every=500
-)
+LOOP = LoopConfig(steps=160_000, batch_size=8, lr=1e-4, preview_every=500, checkpoint_every=500)
 
 
 @dataclass(frozen=True)

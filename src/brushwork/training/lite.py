@@ -77,7 +77,6 @@ class LiteRecipe(Options):
         check_layers(self.style_layers)
         check_weights(self, ("feature_weight", "style_weight", "pixel_weight", "texture_weight"))
 
-
     def one_gram_term(self, *, with_style_image: bool) -> LiteRecipe:
         """The recipe as trained: the style image's Gram term when one is given, else the
         teacher's output's (``texture_weight``); the other weight is 0."""

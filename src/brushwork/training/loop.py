@@ -285,15 +285,18 @@ def fit(
 
 
 def model_config(info: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """A trained model's config.json: ``fields`` (architecture, config, method, descriptions),
-    then the recipe record and the training facts of ``info`` (what :func:`fit` passes to
-    :meth:`Recipe.finish`)."""
+    """A trained model's config.json, flat: ``fields`` (architecture, config, method,
+    descriptions), ``recipe`` (the options the run trained with) and ``training`` (the rest of
+    the run's record -- data, loop, init -- and its facts: steps, seconds, final losses)."""
     from brushwork._version import __version__
 
+    record = dict(info["record"])
+    recipe = record.pop("recipe", {})
     return {
         **fields,
-        "recipe": info["record"],
+        "recipe": recipe,
         "training": {
+            **record,
             "steps": info["steps"],
             "seconds": info["seconds"],
             "final_losses": info["losses"],

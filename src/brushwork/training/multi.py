@@ -24,7 +24,14 @@ from torch import nn
 from brushwork import image as imageio
 from brushwork import zoo
 from brushwork.errors import OptionError
-from brushwork.modelfile import STYLE_PREVIEWS, WEIGHTS_FILE, read_model, write_model
+from brushwork.modelfile import (
+    STYLE_PREVIEWS,
+    WEIGHTS_FILE,
+    read_model,
+    recipe_of,
+    training_record,
+    write_model,
+)
 from brushwork.nets.multistyle import StyleMix, add_slots, conditional_norms, spread, styles_of
 from brushwork.nets.norm import set_condition
 from brushwork.nets.registry import load_net
@@ -225,7 +232,7 @@ class MultiStyleRecipe(FastStyleRecipe):
 def recorded_data(model: str | os.PathLike[str]) -> Path:
     """The photo folder a model was trained on, when it is still there (add-style's default)."""
     cfg = read_model(zoo.resolve(model)).config
-    folder = cfg.get("recipe", {}).get("data")
+    folder = training_record(cfg).get("data")
     if folder and Path(folder).is_dir():
         return Path(folder)
     raise OptionError(
@@ -361,7 +368,7 @@ def train_add_style(
     if name in [r.get("name") for r in records]:
         raise OptionError(f"{src} already has a style named {name!r}")
     records.append(style_record(files[0]))
-    saved = cfg.get("recipe", {}).get("recipe", {})
+    saved = recipe_of(cfg)
     recipe = MultiRecipe.from_dict(saved) if saved else MultiRecipe(net=base.config)
     if style_weight is not None:
         recipe = replace(recipe, style_weight=style_weight)
