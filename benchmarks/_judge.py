@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from brushwork import image as imageio
-from brushwork import zoo
+from brushwork import modelfile, zoo
 from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.losses.perceptual import PerceptualLoss
 
@@ -22,7 +22,7 @@ def recipe_of(name: str) -> dict:  # type: ignore[type-arg]
     entry = next(e for e in zoo.entries() if e.name == name)
     if entry.config["architecture"] == "lite":
         return recipe_of(name.removesuffix("_lite"))
-    return entry.config["recipe"]["recipe"]  # type: ignore[no-any-return]
+    return modelfile.recipe_of(entry.config)
 
 
 def judge(name: str) -> tuple[PerceptualLoss, dict[str, float], torch.Tensor]:

@@ -32,7 +32,7 @@ import torch
 import _judge  # benchmarks/_judge.py
 from brushwork import image as imageio
 from brushwork import zoo
-from brushwork.modelfile import read_model
+from brushwork.modelfile import read_model, recipe_of
 from brushwork.nets.multistyle import conditional_norms, styles_of
 from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig
@@ -99,7 +99,7 @@ def same_budget(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         progress=False,
     )
     multi_s = time.perf_counter() - t
-    rec = read_model(work / "multi").config["recipe"]["recipe"]
+    rec = recipe_of(read_model(work / "multi").config)
     print(
         f"\n2. same budget, trained here: {n} steps per style, {args.crop} px crops, batch 4, "
         f"from one identity net ({multi_s:.0f} s for the multi net)"
@@ -132,7 +132,7 @@ def same_budget(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
 
 def bundled(args: argparse.Namespace) -> list[dict[str, Any]]:
     model = read_model(zoo.resolve(MODEL))
-    rec = model.config["recipe"]["recipe"]
+    rec = recipe_of(model.config)
     steps = (
         sum(s.get("steps") or 0 for s in model.config.get("stages", []))
         or model.config["training"]["steps"]
@@ -162,7 +162,7 @@ def bundled(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def add_style(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     model = read_model(zoo.resolve(MODEL))
-    rec = model.config["recipe"]["recipe"]
+    rec = recipe_of(model.config)
     new = DATA / "style" / f"{args.new_style}.jpg"
     out = work / "grown"
     t = time.perf_counter()

@@ -8,7 +8,15 @@ from typing import Any
 
 import torch
 
-from brushwork.modelfile import PREVIEW_FILE, STYLE_PREVIEWS, WEIGHTS_FILE, read_model, write_model
+from brushwork.modelfile import (
+    PREVIEW_FILE,
+    STYLE_PREVIEWS,
+    WEIGHTS_FILE,
+    read_model,
+    recipe_of,
+    training_record,
+    write_model,
+)
 from brushwork.zoo import ZOO_DIR
 
 
@@ -19,12 +27,12 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
     path: Path | None = folder
     while path is not None:
         cfg = read_model(path).config
-        rec = cfg.get("recipe", {})
-        recipe = rec.get("recipe", {})
+        rec = training_record(cfg)
+        recipe = recipe_of(cfg)
         entry = {
             "stage": path.name,
-            "steps": cfg.get("training", {}).get("steps"),
-            "seconds": cfg.get("training", {}).get("seconds"),
+            "steps": rec.get("steps"),
+            "seconds": rec.get("seconds"),
             "style_weight": recipe.get("style_weight"),
             "lr": rec.get("loop", {}).get("lr"),
             "batch_size": rec.get("loop", {}).get("batch_size"),
