@@ -37,6 +37,7 @@ from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
+from brushwork.training.trainer import OneNetTrainer
 
 ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 ARCHITECTURE = "adain_decoder"
@@ -129,8 +130,8 @@ def adain_losses(
     return parts, out
 
 
-class AdaINDecoderRecipe:
-    """The :class:`~brushwork.training.loop.Recipe` of an AdaIN decoder."""
+class AdaINDecoderRecipe(OneNetTrainer):
+    """The :class:`~brushwork.training.trainer.OneNetTrainer` of an AdaIN decoder."""
 
     def __init__(
         self,
@@ -164,9 +165,6 @@ class AdaINDecoderRecipe:
         self.net.to(device)
         self.encoder = self.encoder.to(device)
         self.device = device
-
-    def param_groups(self, lr: float) -> list[dict[str, Any]]:
-        return [{"params": list(self.net.parameters()), "lr": lr}]
 
     def begin_step(self, step: int) -> None:
         self.step = step

@@ -34,6 +34,7 @@ from brushwork.ops.flow import inside, random_motion, warp
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
+from brushwork.training.trainer import OneNetTrainer
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
@@ -102,8 +103,8 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-class FastStyleRecipe:
-    """The :class:`~brushwork.training.loop.Recipe` of a fast style."""
+class FastStyleRecipe(OneNetTrainer):
+    """The :class:`~brushwork.training.trainer.OneNetTrainer` of a fast style."""
 
     def __init__(
         self,
@@ -144,12 +145,6 @@ class FastStyleRecipe:
                 self.style, imageio.size_for_long_side(self.style.size, self.recipe.style_size)
             )
             self.loss.set_style([imageio.to_tensor(s).to(device)])
-
-    def param_groups(self, lr: float) -> list[dict[str, Any]]:
-        return [{"params": list(self.net.parameters()), "lr": lr}]
-
-    def begin_step(self, step: int) -> None:
-        pass
 
     def preview(
         self, net: nn.Module, photos: list[Image.Image], device: torch.device

@@ -86,7 +86,7 @@ class LiteRecipe(Options):
 
 
 class LiteStyleRecipe(FastStyleRecipe):
-    """The :class:`~brushwork.training.loop.Recipe` of a lite style (student of ``teacher``)."""
+    """The trainer of a lite style (student of ``teacher``)."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
-"""The one training loop every recipe shares (as in the CycleGAN repo's contract): the recipe
-supplies a net and its named losses; the loop owns the optimiser, precision, batches,
-checkpoints, resume, previews, logging and DistributedDataParallel.
+"""The one training loop every method shares: a :class:`~brushwork.training.trainer.Trainer`
+supplies named nets, optimizers, schedulers and a step; the loop owns device, precision,
+batches, checkpoints, resume, previews, logging and DistributedDataParallel.
 
 Run unchanged on a GPU (``--device cuda``) or under ``torchrun --nproc_per_node=N``: each process
 takes its share of every step's batch and rank 0 writes files.
@@ -9,13 +9,12 @@ takes its share of every step's batch and rank 0 writes files.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import torch
 from PIL import Image
@@ -23,42 +22,20 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from brushwork import image as imageio
-from brushwork.devices import autocast, resolve_device, resolve_precision
+from brushwork.devices import resolve_device, resolve_precision
 from brushwork.errors import OptionError, OutputExistsError
 from brushwork.modelfile import WEIGHTS_FILE
 from brushwork.options import Options
-from brushwork.training.checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
+from brushwork.training.checkpoint import (
+    CHECKPOINT_FILE,
+    TrainingState,
+    load_checkpoint,
+    save_checkpoint,
+)
 from brushwork.training.data import PhotoFolder
+from brushwork.training.trainer import StepContext, Trainer
 
 PREVIEW_SIDE = 192
-
-
-class Recipe(Protocol):
-    """What a training recipe gives the loop."""
-
-    net: nn.Module
-
-    def to(self, device: torch.device) -> None:
-        """Move the net and loss networks to ``device``."""
-
-    def param_groups(self, lr: float) -> list[dict[str, Any]]:
-        """The parameters the optimiser updates, as Adam parameter groups (each with its lr)."""
-
-    def begin_step(self, step: int) -> None:
-        """Called before each step's :meth:`losses` with the number of steps done so far."""
-
-    def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Named losses of ``batch`` (B, 3, H, W) in [0, 1]; ``"total"`` is minimised."""
-
-    def preview(
-        self, net: nn.Module, photos: list[Image.Image], device: torch.device
-    ) -> Image.Image:
-        """A picture of the net's current results on ``photos`` (see :func:`preview_grid`)."""
-
-    def finish(
-        self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
-    ) -> None:
-        """Write the trained model."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +123,7 @@ def preview_grid(net: nn.Module, photos: list[Image.Image], device: torch.device
 
 
 def fit(
-    recipe: Recipe,
+    trainer: Trainer,
     data: PhotoFolder,
     folder: str | os.PathLike[str],
     *,
@@ -157,10 +134,10 @@ def fit(
     progress: bool = True,
     preview_photos: list[Image.Image] | None = None,
 ) -> TrainResult:
-    """Train ``recipe.net`` on ``data`` and write the model into ``folder``.
+    """Train ``trainer``'s nets on ``data`` and write the model into ``folder``.
 
     Args:
-        recipe: the net and its losses.
+        trainer: the method's nets, optimizers, schedulers and step.
         data: the photos.
         folder: the model folder; checkpoints, previews and the log go there too.
         loop: steps, batch, optimiser and schedule options.
@@ -178,25 +155,25 @@ def fit(
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         torch.cuda.set_device(device)
     precision = resolve_precision(loop.precision, device)
-    recipe.to(device)
-    net = recipe.net.train()
-    optimizer = torch.optim.Adam(recipe.param_groups(loop.lr), lr=loop.lr)
+    trainer.to(device)
+    nets = {name: net.train() for name, net in trainer.nets().items()}
+    optimizers = trainer.optimizers(loop.lr)
+    state = TrainingState(nets, optimizers, trainer.schedulers(optimizers, loop))
     # what a resumed run must share; steps, schedule and device may change between runs
     fixed = {
-        k: v for k, v in asdict(loop).items() if k in ("batch_size", "lr", "seed", "precision")
+        k: v for k, v in loop.to_dict().items() if k in ("batch_size", "lr", "seed", "precision")
     }
     record = {**record, "loop": fixed | {"world_size": world}}
     done, extra = 0, {"seconds": 0.0}
     ckpt = out / CHECKPOINT_FILE
     if resume:
-        done, extra = load_checkpoint(ckpt, net, optimizer, recipe=record)
-    model: nn.Module = net
+        done, extra = load_checkpoint(ckpt, state, recipe=record)
+    models: dict[str, nn.Module] = dict(nets)
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
 
-        model = DistributedDataParallel(
-            net, device_ids=[device.index] if device.type == "cuda" else None
-        )
+        ids = [device.index] if device.type == "cuda" else None
+        models = {n: DistributedDataParallel(net, device_ids=ids) for n, net in nets.items()}
     if preview_photos is None:
         pick = [data.files[i * len(data) // 4] for i in range(4)]
         preview_photos = [imageio.load(p).rgb for p in pick]
@@ -216,20 +193,20 @@ def fit(
     )
     step = done
     t_start = time.perf_counter()
+
+    def checkpoint() -> None:
+        elapsed = seconds + time.perf_counter() - t_start
+        save_checkpoint(ckpt, state, step=step, recipe=record, extra={"seconds": elapsed})
+
     try:
         while step < loop.steps:
             batch = data.batch(loop.seed, step, loop.batch_size, rank=rank, world=world).to(device)
-            recipe.begin_step(step)
-            with autocast(precision, device):
-                parts = recipe.losses(model, batch)
-            total: torch.Tensor = parts["total"]
-            if not math.isfinite(float(total.detach())):
-                raise OptionError(
-                    f"training diverged at step {step + 1} (loss {float(total)}); lower --lr"
-                )
-            optimizer.zero_grad(set_to_none=True)
-            total.backward()  # type: ignore[no-untyped-call]
-            optimizer.step()
+            trainer.begin_step(step)
+            parts = trainer.train_step(
+                models, batch, StepContext(optimizers, precision, device, step)
+            )
+            for scheduler in state.schedulers.values():
+                scheduler.step()
             step += 1
             losses = {k: float(v.detach()) for k, v in parts.items()}
             bar.update(1)
@@ -242,19 +219,13 @@ def fit(
                     for k, v in losses.items():
                         writer.add_scalar(f"loss/{k}", v, step)
             if loop.preview_every and (step % loop.preview_every == 0):
-                grid = recipe.preview(net, preview_photos, device)
+                grid = trainer.preview_nets(nets, preview_photos, device)
                 imageio.save(grid, out / "previews" / f"step_{step:06d}.jpg", overwrite=True)
             if loop.checkpoint_every and step % loop.checkpoint_every == 0 and step < loop.steps:
-                elapsed = seconds + time.perf_counter() - t_start
-                save_checkpoint(
-                    ckpt, net, optimizer, step=step, recipe=record, extra={"seconds": elapsed}
-                )
+                checkpoint()
     except KeyboardInterrupt:
         if rank == 0 and step > done:
-            elapsed = seconds + time.perf_counter() - t_start
-            save_checkpoint(
-                ckpt, net, optimizer, step=step, recipe=record, extra={"seconds": elapsed}
-            )
+            checkpoint()
             tqdm.write(
                 f"interrupted at step {step}: checkpoint saved to {ckpt}; continue with --resume",
                 file=sys.stderr,
@@ -269,10 +240,13 @@ def fit(
     ips = (step - done) * loop.batch_size * world / max(run_seconds, 1e-9)
     if rank == 0:
         # the final checkpoint lets a user extend the run later with a larger --steps
-        save_checkpoint(ckpt, net, optimizer, step=step, recipe=record, extra={"seconds": seconds})
-        grid = recipe.preview(net, preview_photos, device)
-        recipe.finish(
-            {k: v.detach().cpu() for k, v in net.state_dict().items()},
+        save_checkpoint(ckpt, state, step=step, recipe=record, extra={"seconds": seconds})
+        grid = trainer.preview_nets(nets, preview_photos, device)
+        trainer.finish_nets(
+            {
+                n: {k: v.detach().cpu() for k, v in net.state_dict().items()}
+                for n, net in nets.items()
+            },
             grid,
             {"steps": step, "seconds": round(seconds, 1), "losses": losses, "record": record},
         )

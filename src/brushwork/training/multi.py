@@ -73,7 +73,7 @@ def style_record(path: Path) -> dict[str, str]:
 
 
 class MultiStyleRecipe(FastStyleRecipe):
-    """The :class:`~brushwork.training.loop.Recipe` of a multi-style net.
+    """The :class:`~brushwork.training.trainer.OneNetTrainer` of a multi-style net.
 
     Args:
         styles: one image per slot that trains (``train_slots``), in slot order.

@@ -30,6 +30,7 @@ from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import check_weights
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
+from brushwork.training.trainer import OneNetTrainer
 
 LOSSES = ("feature", "pixel")
 
@@ -71,8 +72,8 @@ class SRRecipe(Options):
             )
 
 
-class SuperResolutionRecipe:
-    """The :class:`~brushwork.training.loop.Recipe` of a super-resolution net."""
+class SuperResolutionRecipe(OneNetTrainer):
+    """The :class:`~brushwork.training.trainer.OneNetTrainer` of a super-resolution net."""
 
     def __init__(
         self,
@@ -102,12 +103,6 @@ class SuperResolutionRecipe:
         self.net.to(device)
         if self.loss is not None:
             self.loss.to(device)
-
-    def param_groups(self, lr: float) -> list[dict[str, Any]]:
-        return [{"params": list(self.net.parameters()), "lr": lr}]
-
-    def begin_step(self, step: int) -> None:
-        pass
 
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         low = degrade(batch, self.recipe.net.scale, self.recipe.sigma)

@@ -1,0 +1,177 @@
+"""The trainer contract (as the CycleGAN repo's ``BaseModel``): a method's trainer owns any number
+of named nets, optimizers and LR schedulers and says what one step does; the loop
+(:func:`brushwork.training.loop.fit`) owns everything else -- device, bf16 autocast, batches,
+DistributedDataParallel, checkpoints (every named component, bit-exact resume), previews,
+logging -- and calls :meth:`Trainer.finish` at the end.
+
+A one-net method subclasses :class:`OneNetTrainer` and writes only its losses, preview and
+finish; a GAN subclasses :class:`Trainer` and alternates its own updates in
+:meth:`Trainer.train_step` (see ``tests/training/test_trainer.py`` for a two-net toy GAN).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import torch
+from PIL import Image
+from torch import nn
+
+from brushwork.devices import autocast
+from brushwork.errors import OptionError
+
+if TYPE_CHECKING:
+    from brushwork.training.loop import LoopConfig
+
+#: the name of a one-net method's net and of its optimizer
+NET = "net"
+
+
+class StepContext:
+    """What :meth:`Trainer.train_step` uses to compute and apply a step: the loop's autocast
+    and, for each named optimizer, one backward pass and update."""
+
+    def __init__(
+        self,
+        optimizers: Mapping[str, torch.optim.Optimizer],
+        precision: str,
+        device: torch.device,
+        step: int,
+    ) -> None:
+        self.optimizers = optimizers
+        self.precision = precision
+        self.device = device
+        self.step = step  # steps done before this one
+
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """bf16 autocast where the run uses it (forward passes and losses go inside)."""
+        return autocast(self.precision, self.device)
+
+    def update(self, loss: torch.Tensor, optimizer: str) -> None:
+        """Minimise ``loss`` by one step of the named optimizer (its gradients zeroed first)."""
+        if not math.isfinite(float(loss.detach())):
+            raise OptionError(
+                f"training diverged at step {self.step + 1} (loss {float(loss)}); lower --lr"
+            )
+        opt = self.optimizers[optimizer]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+
+
+class Trainer(ABC):
+    """A method's training: named nets, their optimizers and schedulers, and one step."""
+
+    @abstractmethod
+    def nets(self) -> dict[str, nn.Module]:
+        """Every net this method trains and checkpoints, by name (``finish`` gets their
+        weights under the same names)."""
+
+    @abstractmethod
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        """The optimizers, by name (``StepContext.update`` names one)."""
+
+    def schedulers(
+        self, optimizers: Mapping[str, torch.optim.Optimizer], loop: LoopConfig
+    ) -> dict[str, Any]:
+        """LR schedulers by name, stepped once after every step (none by default)."""
+        return {}
+
+    def to(self, device: torch.device) -> None:
+        """Move the nets (and, in subclasses, loss networks) to ``device``."""
+        for net in self.nets().values():
+            net.to(device)
+
+    def begin_step(self, step: int) -> None:  # noqa: B027 (a hook: most methods need none)
+        """Called before each step with the number of steps done so far."""
+
+    @abstractmethod
+    def train_step(
+        self, nets: Mapping[str, nn.Module], batch: torch.Tensor, ctx: StepContext
+    ) -> dict[str, torch.Tensor]:
+        """One step on ``batch`` (B, 3, H, W) in [0, 1] with ``nets`` (wrapped for DDP when
+        distributed): compute losses under ``ctx.autocast()``, apply them with
+        ``ctx.update``; return the named losses to log."""
+
+    @abstractmethod
+    def preview_nets(
+        self, nets: Mapping[str, nn.Module], photos: list[Image.Image], device: torch.device
+    ) -> Image.Image:
+        """A picture of the current results on ``photos``."""
+
+    @abstractmethod
+    def finish_nets(
+        self, states: dict[str, dict[str, torch.Tensor]], preview: Image.Image, info: dict[str, Any]
+    ) -> None:
+        """Write the trained model (``states``: each net's weights, by name)."""
+
+
+class OneNetTrainer(Trainer):
+    """A method that trains one net, ``self.net``, with Adam on one total loss."""
+
+    net: nn.Module
+
+    def nets(self) -> dict[str, nn.Module]:
+        return {NET: self.net}
+
+    def param_groups(self, lr: float) -> list[dict[str, Any]]:
+        """The parameters Adam updates, as parameter groups (each with its lr)."""
+        return [{"params": list(self.net.parameters()), "lr": lr}]
+
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        return {NET: torch.optim.Adam(self.param_groups(lr), lr=lr)}
+
+    def train_step(
+        self, nets: Mapping[str, nn.Module], batch: torch.Tensor, ctx: StepContext
+    ) -> dict[str, torch.Tensor]:
+        with ctx.autocast():
+            parts = self.losses(nets[NET], batch)
+        ctx.update(parts["total"], NET)
+        return parts
+
+    def preview_nets(
+        self, nets: Mapping[str, nn.Module], photos: list[Image.Image], device: torch.device
+    ) -> Image.Image:
+        return self.preview(nets[NET], photos, device)
+
+    def finish_nets(
+        self, states: dict[str, dict[str, torch.Tensor]], preview: Image.Image, info: dict[str, Any]
+    ) -> None:
+        self.finish(states[NET], preview, info)
+
+    @abstractmethod
+    def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Named losses of ``batch``; ``"total"`` is minimised."""
+
+    @abstractmethod
+    def preview(
+        self, net: nn.Module, photos: list[Image.Image], device: torch.device
+    ) -> Image.Image:
+        """A picture of the net's current results on ``photos``."""
+
+    @abstractmethod
+    def finish(
+        self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
+    ) -> None:
+        """Write the trained model."""
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Build nets under ``seed`` without touching the caller's random state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def trainable(net: nn.Module, init: nn.Module | None = None) -> nn.Module:
+    """``net`` with ``init``'s weights (a warm start) when given, every parameter trainable."""
+    if init is not None:
+        net.load_state_dict(init.state_dict())
+    for p in net.parameters():
+        p.requires_grad_(True)
+    return net
