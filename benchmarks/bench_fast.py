@@ -29,7 +29,7 @@ from brushwork.devices import autocast, resolve_precision
 from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.losses.style import gram_matrix
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
-from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.fast import load
 from brushwork.pipelines.optimize import OptimizeConfig, optimize_result
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import JOHNSON_STYLE_LAYERS, FastRecipe, FastStyleRecipe

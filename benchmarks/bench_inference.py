@@ -218,7 +218,7 @@ def lite_quality(photos: list[str], size: int) -> list[dict[str, Any]]:
     import _judge  # benchmarks/_judge.py
     from brushwork import image as imageio
     from brushwork import zoo
-    from brushwork.pipelines.feedforward import load
+    from brushwork.pipelines.fast import load
 
     lites = [n for n in zoo.names() if n.endswith("_lite")]
     print(f"\n2. lite against full net, held-out photos at {size} px (target: losses within 15%)")

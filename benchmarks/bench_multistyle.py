@@ -36,7 +36,7 @@ from brushwork.modelfile import read_model, recipe_of
 from brushwork.nets.multistyle import conditional_norms, styles_of
 from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerConfig
-from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.fast import load
 from brushwork.training.fast import FastRecipe, train_fast
 from brushwork.training.loop import LoopConfig
 from brushwork.training.multi import MultiRecipe, train_add_style, train_multi

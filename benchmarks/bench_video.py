@@ -43,7 +43,7 @@ import _judge  # benchmarks/_judge.py
 from brushwork import video as videoio
 from brushwork.ops.flow import consistency_mask, warp
 from brushwork.pipelines.arbitrary import load_adain
-from brushwork.pipelines.feedforward import load as load_fast
+from brushwork.pipelines.fast import load as load_fast
 from brushwork.pipelines.optimize import OptimizeConfig, build_loss
 from brushwork.pipelines.video import (
     adain_frames,

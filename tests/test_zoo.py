@@ -11,7 +11,7 @@ from brushwork import image as imageio
 from brushwork import zoo
 from brushwork.errors import OptionError
 from brushwork.modelfile import STYLE_PREVIEWS, recipe_of
-from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.fast import load
 from brushwork.pipelines.multistyle import find_model, style_names
 
 #: the bundled AdaIN decoders (any style image; tested in tests/pipelines/test_arbitrary.py)

@@ -31,7 +31,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-METHODS = ("auto", "fast", "adain", "optimize")
+
+def stylize_methods() -> tuple[str, ...]:
+    """``--method`` choices: auto, then every registered method that paints photos."""
+    from brushwork import methods
+
+    return ("auto", *methods.with_capability("stylize"))
 
 
 # options shared by several commands
@@ -145,10 +150,9 @@ def plan_outputs(
 
 
 def _is_adain(model: str) -> bool:
-    from brushwork import zoo
-    from brushwork.modelfile import read_config
+    from brushwork import methods
 
-    return read_config(zoo.resolve(model)).get("architecture") == "adain_decoder"
+    return methods.for_path(model).name == "adain"
 
 
 #: options only optimisation uses, with their defaults: given with style images, they pick it
@@ -179,8 +183,8 @@ def pick_method(
     from brushwork import zoo
     from brushwork.pipelines.multistyle import find_model
 
-    if method not in METHODS:
-        raise unknown_choice("method", method, METHODS)
+    if method not in stylize_methods():
+        raise unknown_choice("method", method, stylize_methods())
     if model is not None:
         if method == "optimize":
             raise OptionError("--model picks a trained model; --method optimize takes images")
@@ -461,7 +465,7 @@ def _stylize_fast(
     mask: Path | None = None,
     mask_colors: list[tuple[int, int, int]] | None = None,
 ) -> None:
-    from brushwork.pipelines.feedforward import load
+    from brushwork.pipelines.fast import load
     from brushwork.pipelines.multistyle import find_model, load_multi
 
     options: dict[str, Any] = {
@@ -636,7 +640,7 @@ def video(
     }
     runner: Any
     if method == "fast":
-        from brushwork.pipelines.feedforward import load
+        from brushwork.pipelines.fast import load
 
         if len(style) != 1:
             raise OptionError("--method fast takes one --style (a model, a style or a blend)")
@@ -818,7 +822,7 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No timing line.")] = False,
 ) -> None:
     """Paint one of scikit-image's public-domain photos with a bundled style, in seconds."""
-    from brushwork.pipelines.feedforward import load
+    from brushwork.pipelines.fast import load
     from brushwork.samples import PHOTOS, sample_photo
 
     if photo not in PHOTOS:
@@ -1236,7 +1240,7 @@ def _report_training(result: Any, quiet: bool) -> None:
 @models_app.command("list")
 def models_list() -> None:
     """The bundled styles, with their preview and training recipe."""
-    from brushwork import zoo
+    from brushwork import methods, zoo
     from brushwork.modelfile import STYLE_PREVIEWS, recipe_of
     from brushwork.pipelines.multistyle import style_names
 
@@ -1245,7 +1249,8 @@ def models_list() -> None:
         rec = recipe_of(entry.config)
         widths = entry.config.get("config", {}).get("widths")
         typer.echo(f"{entry.name}\t{entry.description}")
-        if entry.config.get("architecture") == "adain_decoder":
+        method = methods.for_model(entry.config)
+        if method.name == "adain":
             seen, held = entry.config.get("styles_seen", []), entry.config.get("held_out", [])
             typer.echo(
                 f"  any style image: brushwork stylize photo.jpg -s painting.jpg; decoder width "
@@ -1255,7 +1260,7 @@ def models_list() -> None:
             )
             typer.echo(f"  preview: {entry.preview}")
             continue
-        if entry.config.get("architecture") == "sr":
+        if method.name == "sr":
             typer.echo(
                 f"  brushwork upscale small.png --model {entry.name} -o big.png; "
                 f"{rec.get('loss', '?')} loss, {train.get('steps', '?')} steps at "

@@ -15,7 +15,7 @@ from brushwork import image as imageio
 from brushwork import runtime
 from brushwork.errors import OptionError, OutputExistsError
 from brushwork.pipelines.export import export_model
-from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.fast import load
 from brushwork.runtime.export import CONFIG_KEY, onnx_metadata
 
 needs_ort = pytest.mark.skipif(not runtime.installed("onnxruntime"), reason="onnx extra missing")

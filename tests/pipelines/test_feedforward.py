@@ -14,7 +14,8 @@ from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import CONFIG_FILE, WEIGHTS_FILE, write_model
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.ops.color import rgb_to_yiq
-from brushwork.pipelines.feedforward import FastStyle, load
+from brushwork.pipelines.fast import load
+from brushwork.pipelines.feedforward import FastStyle
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from brushwork.errors import OptionError
 from brushwork.modelfile import write_model
 from brushwork.nets.multistyle import StyleMix, conditional_norms
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
-from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.fast import load
 from brushwork.pipelines.multistyle import load_multi, parse_blend
 
 NAMES = ["calm", "loud", "odd"]

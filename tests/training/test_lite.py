@@ -10,7 +10,7 @@ import torch
 from brushwork.modelfile import read_model
 from brushwork.nets.lite import LiteConfig
 from brushwork.nets.registry import load_net
-from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.fast import load
 from brushwork.training.lite import LiteRecipe, train_lite
 from brushwork.training.loop import LoopConfig
 

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from brushwork.errors import OptionError
-from brushwork.nets.adain import mean_std
+from brushwork.ops.moments import mean_std
 
 
 def moment_loss(

@@ -10,48 +10,17 @@ place of pooling, reflection padding, no normalisation) and maps the result back
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from brushwork.errors import OptionError
+from brushwork.ops.moments import EPS, mean_std
 from brushwork.options import Options
 
-EPS = 1e-5
 #: the encoder layers the paper's decoder inverts, and their widths
 LAYER_WIDTHS = {"relu3_1": 256, "relu4_1": 512}
-
-
-def mean_std(
-    features: torch.Tensor, eps: float = EPS, mask: torch.Tensor | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel mean and standard deviation over positions, in float32.
-
-    Args:
-        features: (B, C, H, W).
-        mask: optional (B or 1, 1, H, W) non-negative position weights: the statistics of
-            that region only.
-
-    Returns:
-        (mean, std), each (B, C, 1, 1); ``std = sqrt(var + eps)`` (biased variance).
-
-    Example:
-        >>> m, s = mean_std(torch.tensor([[[[1.0, 3.0]]]]), eps=0.0)
-        >>> float(m), float(s)
-        (2.0, 1.0)
-    """
-    if features.dim() != 4:
-        raise OptionError(f"mean_std: expected (B, C, H, W), got {tuple(features.shape)}")
-    x = features if features.dtype == torch.float64 else features.float()
-    if mask is None:
-        var, mean = torch.var_mean(x, dim=(2, 3), keepdim=True, correction=0)
-        return mean, (var + eps).sqrt()
-    m = mask.to(x.dtype)
-    area = m.sum(dim=(2, 3), keepdim=True).clamp_min(1e-8)
-    mean = (x * m).sum(dim=(2, 3), keepdim=True) / area
-    var = ((x - mean).pow(2) * m).sum(dim=(2, 3), keepdim=True) / area
-    return mean, (var + eps).sqrt()
 
 
 def adaptive_instance_norm(
@@ -176,3 +145,8 @@ class AdaINDecoder(nn.Module):
             )
         out: torch.Tensor = self.body(features)
         return out
+
+
+def build(config: dict[str, Any]) -> AdaINDecoder:
+    """An untrained net from its config.json entry (the method registry's builder)."""
+    return AdaINDecoder(DecoderConfig.from_dict(config))

@@ -15,7 +15,7 @@ Lite styles are distilled from the full net of the same style (``brushwork train
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -122,3 +122,8 @@ class LiteNet(nn.Module):
         if x.dim() != 4 or x.shape[1] != 3:
             raise OptionError(f"LiteNet: expected (B, 3, H, W), got {tuple(x.shape)}")
         return run_padded(lambda y: self.to_rgb(self.decoder(self.residual(self.encoder(y)))), x, 8)
+
+
+def build(config: dict[str, Any]) -> LiteNet:
+    """An untrained net from its config.json entry (the method registry's builder)."""
+    return LiteNet(LiteConfig.from_dict(config))

@@ -1,41 +1,30 @@
-"""The architectures brushwork can build from a model's config.json, by name (as in timm's
-registry): ``build(name, config)`` and ``load_net(model_file)``."""
+"""Nets from model files: ``build(architecture, config)`` and ``load_net(model_file)``, with the
+architectures' builders found through the method registry (:mod:`brushwork.methods`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from torch import nn
 
 from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import ModelFile
-from brushwork.nets.adain import AdaINDecoder, DecoderConfig
-from brushwork.nets.lite import LiteConfig, LiteNet
-from brushwork.nets.sr import SRConfig, SRNet
-from brushwork.nets.transformer import TransformerConfig, TransformerNet
 
-#: name -> function from the config dict to an (untrained) net.
-ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
-    "transformer": lambda d: TransformerNet(TransformerConfig.from_dict(d)),
-    "lite": lambda d: LiteNet(LiteConfig.from_dict(d)),
-    "adain_decoder": lambda d: AdaINDecoder(DecoderConfig.from_dict(d)),
-    "sr": lambda d: SRNet(SRConfig.from_dict(d)),
-}
 #: the image-to-image nets a fast style can be (``bw.load`` takes any of them)
 FEEDFORWARD = ("transformer", "lite")
 
 
 def build(architecture: str, config: dict[str, Any]) -> nn.Module:
-    """An untrained net of ``architecture`` with ``config``."""
-    if architecture not in ARCHITECTURES:
-        raise WeightsError(
-            f"architecture {architecture!r} is not one brushwork knows ({', '.join(ARCHITECTURES)})"
-        )
+    """An untrained net of ``architecture`` with ``config`` (its builder comes from the method
+    that owns the architecture, :mod:`brushwork.methods`)."""
+    from brushwork.methods import builder
+
+    make = builder(architecture)
     try:
-        return ARCHITECTURES[architecture](dict(config))
+        net: nn.Module = make(dict(config))
     except (OptionError, TypeError, ValueError) as exc:
         raise WeightsError(f"bad {architecture} config: {exc}") from None
+    return net
 
 
 def load_net(model: ModelFile, *, expect: str | tuple[str, ...] | None = None) -> nn.Module:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -118,3 +118,8 @@ class SRNet(nn.Module):
         base = F.interpolate(x, scale_factor=float(self.scale), mode="bicubic", align_corners=False)
         out: torch.Tensor = base + self.tail(h)
         return out
+
+
+def build(config: dict[str, Any]) -> SRNet:
+    """An untrained net from its config.json entry (the method registry's builder)."""
+    return SRNet(SRConfig.from_dict(config))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -167,3 +167,8 @@ class TransformerNet(nn.Module):
         if x.dim() != 4 or x.shape[1] != 3:
             raise OptionError(f"TransformerNet: expected (B, 3, H, W), got {tuple(x.shape)}")
         return run_padded(lambda y: self.to_rgb(self.decoder(self.residual(self.encoder(y)))), x, 4)
+
+
+def build(config: dict[str, Any]) -> TransformerNet:
+    """An untrained net from its config.json entry (the method registry's builder)."""
+    return TransformerNet(TransformerConfig.from_dict(config))

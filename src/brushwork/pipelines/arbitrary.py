@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from brushwork import image as imageio
-from brushwork import zoo
+from brushwork import methods, zoo
 from brushwork.devices import autocast, resolve_device, resolve_precision
 from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.errors import OptionError, WeightsError
@@ -240,7 +240,7 @@ def from_model(path: os.PathLike[str] | str, **options: Any) -> ArbitraryStyle:
     the features of the encoder brushwork has."""
     model = read_model(path)
     enc = model.config.get("encoder", {})
-    decoder = load_net(model, expect="adain_decoder")
+    decoder = load_net(model, expect=methods.get("adain").runs)
     assert isinstance(decoder, AdaINDecoder)
     if not isinstance(enc, dict) or enc.get("name", "vgg19") != "vgg19":
         raise WeightsError(
@@ -262,3 +262,22 @@ def load_adain(
 ) -> ArbitraryStyle:
     """The bundled AdaIN decoder (``"adain"``) or a trained one by path."""
     return from_model(zoo.resolve(name_or_path), device=device, precision=precision)
+
+
+def load_model(
+    name_or_path: str | os.PathLike[str],
+    *,
+    style: Any = None,
+    device: str | torch.device | None = None,
+    precision: str = "fp32",
+    **options: Any,
+) -> ArbitraryStyle:
+    """The method registry's loader (``bw.load``): a decoder takes its style at each call."""
+    value = str(name_or_path)
+    if style is not None or options:
+        given = "style" if style is not None else ", ".join(options)
+        raise OptionError(
+            f"{value} is an AdaIN decoder: give the style image at each call, "
+            f"e.g. bw.load({value!r})(photo, style=painting) (not {given} here)"
+        )
+    return from_model(zoo.resolve(value), device=device, precision=precision)

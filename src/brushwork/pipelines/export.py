@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from brushwork.errors import OutputExistsError, unknown_choice
-from brushwork.pipelines.feedforward import load
+from brushwork.pipelines.fast import load
 from brushwork.runtime.export import CONFIG_KEY, DIGEST_KEY, FORMATS, export_onnx, export_openvino
 
 SUFFIX = {"onnx": ".onnx", "openvino": ".xml"}

@@ -24,12 +24,11 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from brushwork import image as imageio
-from brushwork import zoo
+from brushwork import methods, zoo
 from brushwork.devices import resolve_device, resolve_precision
 from brushwork.errors import OptionError
 from brushwork.modelfile import ModelFile, read_model
-from brushwork.nets.registry import FEEDFORWARD, load_net
-from brushwork.nets.transformer import TransformerNet
+from brushwork.nets.registry import load_net
 from brushwork.ops.color import check_mode, recolor
 from brushwork.ops.tiling import tiled
 from brushwork.pipelines._common import (
@@ -146,7 +145,7 @@ class FastStyle:
         """A bundled style by name, or a model folder / ``.safetensors`` file by path."""
         path = zoo.resolve(name_or_path)
         model: ModelFile = read_model(path)
-        net = load_net(model, expect=FEEDFORWARD)
+        net = load_net(model, expect=methods.get("fast").runs)
         return cls(
             net,
             name=path.name,
@@ -255,54 +254,3 @@ class FastStyle:
 
     def __repr__(self) -> str:
         return f"FastStyle({self.name!r}, device={self.device})"
-
-
-def load(
-    name_or_path: str | os.PathLike[str],
-    *,
-    style: Any = None,
-    device: str | torch.device | None = None,
-    precision: str = "fp32",
-    backend: str = "auto",
-    compile: bool = False,
-) -> FastStyle:
-    """A bundled style by name or a model folder by path, ready to call.
-
-    Multi-style models (Dumoulin et al., 2017) need a ``style``: a name, an index, or a blend
-    ``{"starry_night": 0.7, "the_scream": 0.3}`` (or ``"starry_night:0.7,the_scream:0.3"``);
-    a style name of a bundled multi-style model also works alone as ``name_or_path``.
-
-    Args:
-        precision: ``"fp32"``, ``"bf16"`` or ``"auto"`` (bf16 where the hardware is fast).
-        backend: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"openvino"``.
-        compile: ``torch.compile`` the net (torch backend; costs seconds once per shape).
-    """
-    from brushwork.pipelines.multistyle import MultiStyle, find_model, style_names
-
-    options: dict[str, Any] = {
-        "device": device,
-        "precision": precision,
-        "backend": backend,
-        "compile": compile,
-    }
-    path, choice = find_model(str(name_or_path))
-    choice = style if style is not None else choice
-    model = read_model(path)
-    if model.architecture == "adain_decoder":
-        raise OptionError(
-            f"{path.name} is an AdaIN decoder: it paints with a style image you give "
-            f"(brushwork stylize photo.jpg -s painting.jpg, or "
-            f"bw.load({path.name!r})(photo, style=painting))"
-        )
-    net = load_net(model, expect=FEEDFORWARD)
-    if isinstance(net, TransformerNet) and net.config.styles:
-        if choice is None:
-            names = style_names(model.config)
-            raise OptionError(
-                f"{path.name} holds {len(names)} styles ({', '.join(names)}): choose one or a "
-                f"blend, e.g. '{names[0]}' or '{names[0]}:0.5,{names[-1]}:0.5'"
-            )
-        return MultiStyle(net, name=path.name, config=model.config, **options).select(choice)
-    if choice is not None:
-        raise OptionError(f"{path.name} is a single-style model: it has no styles to choose from")
-    return FastStyle(net, name=path.name, config=model.config, **options)

@@ -1,4 +1,5 @@
-"""``bw.load``: any trained model by bundled name or path, as the pipeline that runs it."""
+"""``bw.load``: any trained model by bundled name or path, as the pipeline that runs it (the
+method that runs it is found through :mod:`brushwork.methods` from the model's config)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,7 @@ from typing import Any
 
 import torch
 
-from brushwork import zoo
-from brushwork.errors import OptionError
-from brushwork.modelfile import read_config
-from brushwork.pipelines.arbitrary import ArbitraryStyle, from_model
-from brushwork.pipelines.feedforward import FastStyle
-from brushwork.pipelines.feedforward import load as load_fast
-from brushwork.pipelines.upscale import Upscaler
+from brushwork import methods, zoo
 
 
 def load(
@@ -23,29 +18,18 @@ def load(
     device: str | torch.device | None = None,
     precision: str = "fp32",
     **options: Any,
-) -> FastStyle | ArbitraryStyle | Upscaler:
+) -> Any:
     """A bundled model by name or a model folder by path, ready to call.
 
-    A feed-forward style (:func:`brushwork.pipelines.feedforward.load`, whose options it takes:
+    A feed-forward style (:func:`brushwork.pipelines.fast.load`, whose options it takes:
     ``style`` for a multi-style model, ``backend``, ``compile``) is called with a photo:
     ``bw.load("starry_night")(photo)``. An AdaIN decoder (``"adain"``) is called with a photo
     and any style image: ``bw.load("adain")(photo, style=painting, alpha=0.8)``. A
     super-resolution net (``"sr-x4"``, ``"sr-x8"``) is called with an image:
-    ``bw.load("sr-x4")(small)``.
+    ``bw.load("sr-x4")(small)``. A method registered by a plugin loads the same way.
     """
     value = str(name_or_path)
     is_model = value in zoo.names() or zoo.is_model_path(value)
-    architecture = read_config(zoo.resolve(value)).get("architecture") if is_model else None
-    if architecture == "sr":
-        if style is not None or options:
-            raise OptionError(f"{value} is a super-resolution model: it takes no style options")
-        return Upscaler.from_pretrained(value, device=device)
-    if architecture == "adain_decoder":
-        if style is not None or options:
-            given = "style" if style is not None else ", ".join(options)
-            raise OptionError(
-                f"{value} is an AdaIN decoder: give the style image at each call, "
-                f"e.g. bw.load({value!r})(photo, style=painting) (not {given} here)"
-            )
-        return from_model(zoo.resolve(value), device=device, precision=precision)
-    return load_fast(name_or_path, style=style, device=device, precision=precision, **options)
+    # a style name inside a bundled multi-style model ("udnie") is a fast style too
+    spec = methods.for_path(value) if is_model else methods.get("fast")
+    return spec.pipeline(name_or_path, style=style, device=device, precision=precision, **options)

@@ -18,11 +18,11 @@ import torch
 from PIL import Image
 
 from brushwork import image as imageio
-from brushwork import zoo
+from brushwork import methods, zoo
 from brushwork.errors import OptionError, unknown_choice
 from brushwork.modelfile import read_model
 from brushwork.nets.multistyle import StyleMix, collapse, mixture, styles_of
-from brushwork.nets.registry import FEEDFORWARD, load_net
+from brushwork.nets.registry import load_net
 from brushwork.nets.transformer import TransformerNet
 from brushwork.ops.regions import regions_from_mask
 from brushwork.pipelines._common import ImageLike, load_input, load_mask
@@ -122,7 +122,7 @@ class MultiStyle:
     def from_pretrained(cls, name_or_path: str | os.PathLike[str], **options: Any) -> MultiStyle:
         path = zoo.resolve(name_or_path)
         model = read_model(path)
-        net = load_net(model, expect=FEEDFORWARD)
+        net = load_net(model, expect=methods.get("fast").runs)
         if not isinstance(net, TransformerNet) or not styles_of(net):
             raise OptionError(f"{path.name}: a single-style model, not a multi-style one")
         return cls(net, name=path.name, config=model.config, **options)

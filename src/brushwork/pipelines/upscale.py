@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +21,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from brushwork import image as imageio
-from brushwork import zoo
+from brushwork import methods, zoo
 from brushwork.devices import resolve_device
 from brushwork.errors import ImageError, OptionError
 from brushwork.modelfile import read_config, read_model
@@ -54,7 +55,7 @@ def bundled_scales() -> list[int]:
     """Scales of the bundled (feature-loss) super-resolution models."""
     out = []
     for e in zoo.entries():
-        if e.config.get("architecture") == "sr" and e.name == zoo_name(int(e.config["scale"])):
+        if methods.for_model(e.config).name == "sr" and e.name == zoo_name(int(e.config["scale"])):
             out.append(int(e.config["scale"]))
     return sorted(out)
 
@@ -104,7 +105,7 @@ class Upscaler:
         """A bundled model by name (``sr-x4``) or a model folder / file by path."""
         path = zoo.resolve(name_or_path)
         model = read_model(path)
-        net = load_net(model, expect="sr")
+        net = load_net(model, expect=methods.get("sr").runs)
         assert isinstance(net, SRNet)
         return cls(net, name=path.name, config=model.config, device=device)
 
@@ -214,7 +215,7 @@ def load_sr(
             )
         model = zoo_name(scale)
     config = read_config(zoo.resolve(model))
-    if config.get("architecture") != "sr":
+    if methods.for_model(config).name != "sr":
         raise OptionError(f"{model} is not a super-resolution model")
     if scale is not None and int(config.get("scale", 0)) != scale:
         scales = bundled_scales()
@@ -223,3 +224,17 @@ def load_sr(
             f"{', '.join(f'x{s}' for s in scales)}"
         )
     return Upscaler.from_pretrained(model, device=device)
+
+
+def load_model(
+    name_or_path: str | os.PathLike[str],
+    *,
+    style: Any = None,
+    device: str | torch.device | None = None,
+    precision: str = "fp32",
+    **options: Any,
+) -> Upscaler:
+    """The method registry's loader (``bw.load``): an upscaler takes no style options."""
+    if style is not None or options:
+        raise OptionError(f"{name_or_path} is a super-resolution model: it takes no style options")
+    return Upscaler.from_pretrained(str(name_or_path), device=device)

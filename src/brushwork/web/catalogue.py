@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from brushwork import zoo
+from brushwork import methods, zoo
 from brushwork.errors import unknown_choice
 from brushwork.modelfile import STYLE_PREVIEWS
 
@@ -45,10 +45,11 @@ class Painting:
 def catalogue() -> dict[str, Painting]:
     """Every bundled painting by name, in the order of the multi-style models' configs."""
     entries = zoo.entries()
+    fast = methods.get("fast")  # a painting's own model is the full net, not its lite twin
     singles = {
         e.name: e
         for e in entries
-        if e.config.get("architecture") == "transformer" and not e.config.get("styles")
+        if e.config.get("architecture") == fast.main_architecture and not e.config.get("styles")
     }
     out: dict[str, Painting] = {}
     for e in entries:

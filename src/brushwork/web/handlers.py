@@ -20,13 +20,15 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from brushwork import image as imageio
+from brushwork import methods
 from brushwork import video as videoio
 from brushwork.errors import BrushworkError, OptionError
 from brushwork.ops.color import MODES
 from brushwork.web.catalogue import catalogue, painting
 from brushwork.web.jobs import Job, RequestError
 
-METHODS = ("fast", "adain", "optimize")
+#: the methods that paint photos, from the method registry
+METHODS = tuple(methods.with_capability("stylize"))
 UPSCALE_MODELS = {"sharp": "sr-x{}", "smooth": "sr-x{}-pixel"}
 #: upload suffixes kept (for the decoders' benefit); anything else is saved as ``.bin``
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
@@ -271,7 +273,7 @@ def _cached(key: tuple[str, str | None], make: Callable[[], T]) -> T:
 
 def fast_model(options: StyleOptions) -> Any:
     """The feed-forward net of a style, or of a blend in its multi-style model."""
-    from brushwork.pipelines.feedforward import load
+    from brushwork.pipelines.fast import load
     from brushwork.pipelines.multistyle import load_multi
 
     p = painting(options.style or "")

@@ -55,7 +55,9 @@ def entries() -> list[ZooEntry]:
 
 def style_names() -> list[str]:
     """Names of the bundled style models (not the super-resolution ones), sorted."""
-    return [e.name for e in entries() if e.config.get("architecture") != "sr"]
+    from brushwork import methods
+
+    return [e.name for e in entries() if methods.for_model(e.config).can("stylize")]
 
 
 def is_model_path(value: str | os.PathLike[str]) -> bool:
