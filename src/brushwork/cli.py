@@ -1281,6 +1281,50 @@ def models_list() -> None:
                 typer.echo(f"    {name}" + (f"\tpreview: {p}" if p.is_file() else ""))
 
 
+@app.command("apply")
+def apply_cmd(
+    model: Annotated[str, typer.Argument(help="A trained model: bundled name or folder.")],
+    inputs: InputsArg,
+    output: OutputOpt,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run any trained image-to-image model on images (a fast style, an upscaler, or the
+    model of any registered method): the method is found from the model's config."""
+    import time
+    from types import SimpleNamespace
+
+    from brushwork import methods
+
+    spec = methods.for_path(model)
+    if spec.can("style_image"):
+        raise OptionError(
+            f"{model}: a {spec.name} model paints with a style image you give; use "
+            f"brushwork stylize photo.jpg -s painting.jpg"
+        )
+    pipeline = spec.pipeline(model)
+    pairs = plan_outputs(expand_inputs(inputs), output, overwrite=overwrite)
+
+    def run(src: Path) -> Any:
+        start = time.perf_counter()
+        image = pipeline(src)
+        return SimpleNamespace(image=image, seconds=time.perf_counter() - start, backend=spec.name)
+
+    _run_each(pairs, run, overwrite, quiet, [], desc="applying")
+
+
+@app.command("methods")
+def methods_cmd() -> None:
+    """The methods brushwork has (built in and from plugins), with what each can do."""
+    from brushwork import methods
+
+    for name, spec in methods.methods().items():
+        typer.echo(f"{name}\t{spec.title}")
+        typer.echo(f"  can: {', '.join(sorted(spec.capabilities)) or '-'}")
+        if spec.commands:
+            typer.echo(f"  commands: {', '.join(spec.commands)}")
+
+
 @app.command("export")
 def export_cmd(
     model: Annotated[str, typer.Argument(help="Bundled style name or model folder.")],

@@ -26,6 +26,8 @@ CONFIG_FILE = "config.json"
 PREVIEW_FILE = "preview.jpg"
 #: folder of a multi-style model holding one preview per style, ``<name>.jpg``
 STYLE_PREVIEWS = "previews"
+#: config.json key of a several-net model: net name -> {architecture, config}
+COMPONENTS = "components"
 
 
 @dataclass
@@ -94,6 +96,56 @@ def read_model(path: str | os.PathLike[str]) -> ModelFile:
             raise WeightsError(f"{p}: safetensors file without a brushwork config") from None
         return ModelFile(state, cfg, p)
     raise WeightsError(f"{p}: no such model folder or file")
+
+
+def write_components(
+    folder: str | os.PathLike[str],
+    states: Mapping[str, Mapping[str, torch.Tensor]],
+    config: Mapping[str, Any],
+    *,
+    dtype: torch.dtype = torch.float32,
+    preview: Image.Image | None = None,
+) -> Path:
+    """Write a model folder of several named nets (a GAN's ``generator`` and
+    ``discriminator``): one weights file, keys ``<name>.<param>``, and one config.json whose
+    ``components`` maps each name to its ``architecture`` and ``config``; its top-level
+    ``architecture`` and ``config`` are those of ``main`` (the net that runs the model)."""
+    comps = config.get(COMPONENTS)
+    if not isinstance(comps, Mapping) or set(comps) != set(states):
+        raise WeightsError("a several-net model's config must name each of its nets' configs")
+    main = str(config.get("main", next(iter(states))))
+    full = {
+        **config,
+        "main": main,
+        "architecture": comps[main]["architecture"],
+        "config": comps[main].get("config", {}),
+    }
+    tensors = {f"{name}.{k}": v for name, state in states.items() for k, v in state.items()}
+    return write_model(folder, tensors, full, dtype=dtype, preview=preview)
+
+
+def component(model: ModelFile, name: str | None = None) -> ModelFile:
+    """One named net of a several-net model folder (default: its ``main`` net) as a one-net
+    :class:`ModelFile`; a one-net model is returned as it is."""
+    comps = model.config.get(COMPONENTS)
+    if not isinstance(comps, Mapping):
+        if name is not None:
+            raise WeightsError(f"{model.path}: a one-net model has no net {name!r}")
+        return model
+    name = name or str(model.config.get("main", ""))
+    if name not in comps or not isinstance(comps[name], Mapping):
+        raise WeightsError(
+            f"{model.path}: no net {name!r} in this model (it has {', '.join(comps)})"
+        )
+    prefix = name + "."
+    state = {k[len(prefix) :]: v for k, v in model.state.items() if k.startswith(prefix)}
+    config = {
+        **{k: v for k, v in model.config.items() if k not in (COMPONENTS, "main")},
+        "component": name,
+        "architecture": comps[name].get("architecture", ""),
+        "config": comps[name].get("config", {}),
+    }
+    return ModelFile(state, config, model.path, model.preview)
 
 
 def recipe_of(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from torch import nn
 
 from brushwork.errors import OptionError, WeightsError
-from brushwork.modelfile import ModelFile
+from brushwork.modelfile import ModelFile, component
 
 #: the image-to-image nets a fast style can be (``bw.load`` takes any of them)
 FEEDFORWARD = ("transformer", "lite")
@@ -30,8 +30,11 @@ def build(architecture: str, config: dict[str, Any]) -> nn.Module:
 def load_net(model: ModelFile, *, expect: str | tuple[str, ...] | None = None) -> nn.Module:
     """Build the net a model file describes and load its weights (cast to float32).
 
-    ``expect``: the architecture(s) the caller can use; any other is a clear error.
+    ``expect``: the architecture(s) the caller can use; any other is a clear error. A model
+    folder of several nets gives its main net (:func:`~brushwork.modelfile.component` picks
+    another).
     """
+    model = component(model)
     wanted = (expect,) if isinstance(expect, str) else expect
     if wanted is not None and model.architecture not in wanted:
         raise WeightsError(

@@ -166,6 +166,8 @@ def fit(
     record = {**record, "loop": fixed | {"world_size": world}}
     done, extra = 0, {"seconds": 0.0}
     ckpt = out / CHECKPOINT_FILE
+    # randomness inside a step (noise, random warps) is seeded too; a resume restores it
+    torch.manual_seed(loop.seed + rank)
     if resume:
         done, extra = load_checkpoint(ckpt, state, recipe=record)
     models: dict[str, nn.Module] = dict(nets)

@@ -1,0 +1,132 @@
+"""The trainer contract with two nets: the toy GAN of tests/training/toy_gan.py trains,
+checkpoints every named component, is killed, resumes bit for bit, and is found by name by
+``bw.load`` and the CLI through the method registry alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from safetensors import safe_open
+
+import brushwork as bw
+from brushwork import methods
+from brushwork.cli import main
+from brushwork.errors import OptionError, WeightsError
+from brushwork.modelfile import component, read_model
+from brushwork.nets.registry import load_net
+from brushwork.training.loop import LoopConfig
+from tests.training import toy_gan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def photos(tmp_path: Path, data: Path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("tubingen", "golden_gate", "neckarfront"):
+        src = data / "content" / f"{name}.jpg"
+        if src.is_file():
+            Image.open(src).convert("RGB").resize((24, 18)).save(folder / f"{name}.png")
+    return folder
+
+
+def loop(steps: int) -> LoopConfig:
+    return LoopConfig(
+        steps=steps,
+        batch_size=2,
+        lr=2e-3,
+        checkpoint_every=2,
+        preview_every=0,
+        log_every=1,
+        precision="fp32",
+        device="cpu",
+    )
+
+
+def test_two_nets_train_checkpoint_and_resume_bit_exactly(photos: Path, tmp_path: Path) -> None:
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    toy_gan.train_toy_gan(photos, whole, loop=loop(7))
+    toy_gan.train_toy_gan(photos, parts, loop=loop(4))
+    with safe_open(str(parts / "checkpoint.safetensors"), "pt") as f:
+        meta = f.metadata()
+        keys = set(f.keys())
+    assert meta["format"] == "2" and meta["step"] == "4"
+    assert {k.split(".")[1] for k in keys if k.startswith("nets.")} == {
+        "generator",
+        "discriminator",
+    }
+    assert {k.split(".")[1] for k in keys if k.startswith("optimizers.")} == {
+        "generator",
+        "discriminator",
+    }
+    assert json.loads(meta["schedulers"])["generator"]["last_epoch"] == 4
+    assert "rng.torch" in keys
+    (parts / "model.safetensors").unlink()  # as if killed after the step-4 checkpoint
+    torch.manual_seed(1234)  # a different random state in the resuming process
+    toy_gan.train_toy_gan(photos, parts, loop=loop(7), resume=True)
+    a, b = read_model(whole).state, read_model(parts).state
+    assert a.keys() == b.keys() and any(k.startswith("discriminator.") for k in a)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    log = [json.loads(line) for line in (whole / "log.jsonl").read_text().splitlines()]
+    resumed = [json.loads(line) for line in (parts / "log.jsonl").read_text().splitlines()]
+    assert resumed[-3:] == log[-3:]
+    assert log[-1]["l1"] < log[0]["l1"]  # it learns
+
+
+def test_a_model_folder_holds_both_nets_with_one_config(photos: Path, tmp_path: Path) -> None:
+    out = tmp_path / "gan"
+    toy_gan.train_toy_gan(photos, out, loop=loop(2))
+    model = read_model(out)
+    assert set(model.config["components"]) == {"generator", "discriminator"}
+    assert model.config["architecture"] == "toy_generator"  # the main net runs the model
+    assert model.config["recipe"]["generator"] == {"width": 8}
+    g = load_net(model)
+    d = load_net(component(model, "discriminator"), expect="toy_discriminator")
+    assert isinstance(g, toy_gan.ToyGenerator) and isinstance(d, toy_gan.ToyDiscriminator)
+    with pytest.raises(WeightsError, match="no net 'critic'"):
+        component(model, "critic")
+
+
+def test_found_by_name_by_bw_load_and_the_cli(photos: Path, tmp_path: Path) -> None:
+    out = tmp_path / "gan"
+    toy_gan.train_toy_gan(photos, out, loop=loop(3))
+    assert methods.for_path(out).name == "toygan"
+    picture = bw.load(str(out))(Image.open(next(photos.iterdir())))
+    assert picture.size == (24, 18)
+    # a fresh process finds the plugin method by the environment variable alone
+    env = {**os.environ, "BRUSHWORK_METHODS": "tests.training.toy_gan", "PYTHONPATH": str(ROOT)}
+    photo = next(photos.iterdir())
+    target = tmp_path / "negative.png"
+    done = subprocess.run(
+        [sys.executable, "-m", "brushwork.cli", "apply", str(out), str(photo), "-o", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert Image.open(target).size == (24, 18)
+    listed = subprocess.run(
+        [sys.executable, "-m", "brushwork.cli", "methods"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert "toygan" in listed.stdout and "fast" in listed.stdout
+
+
+def test_unknown_method_names_suggest_the_closest(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(OptionError, match=r"unknown method 'adian'.*adain"):
+        methods.get("adian")
+    assert main(["methods"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("fast", "adain", "optimize", "sr"))
