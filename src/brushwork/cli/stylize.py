@@ -1,0 +1,396 @@
+"""``brushwork stylize``: choose the method (through the method registry) and paint photos."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from brushwork import image as imageio
+from brushwork.cli._app import (
+    DeviceOpt,
+    InputsArg,
+    OutputOpt,
+    PrecisionOpt,
+    QuietOpt,
+    SeedOpt,
+    _echo_path,
+    app,
+    parse_floats,
+    parse_ints,
+    parse_layers,
+    stylize_methods,
+)
+from brushwork.cli.inputs import _run_each, expand_inputs, plan_outputs
+from brushwork.errors import ImageError, OptionError, unknown_choice
+
+
+def _is_adain(model: str) -> bool:
+    from brushwork import methods
+
+    return methods.for_path(model).name == "adain"
+
+
+#: options only optimisation uses, with their defaults: given with style images, they pick it
+OPTIMIZE_ONLY: dict[str, Any] = {
+    "steps": "300",
+    "scales": None,
+    "optimizer": "lbfgs",
+    "lr": None,
+    "init": "content",
+    "content_weight": 1.0,
+    "style_weight": 1e2,
+    "tv_weight": 1e5,
+    "content_layers": "relu4_2",
+    "style_layers": "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1",
+    "pooling": "max",
+    "save_every": 0,
+}
+
+
+def pick_method(
+    method: str,
+    styles: list[str],
+    model: str | None = None,
+    optimize_options: list[str] | None = None,
+) -> str:
+    """auto: a bundled name, model folder or style of a multi-style model -> fast; image files
+    -> adain, or optimize when options only optimisation has (``optimize_options``) are given."""
+    from brushwork import zoo
+    from brushwork.pipelines.multistyle import find_model
+
+    if method not in stylize_methods():
+        raise unknown_choice("method", method, stylize_methods())
+    if model is not None:
+        if method == "optimize":
+            raise OptionError("--model picks a trained model; --method optimize takes images")
+        zoo.resolve(model)
+        adain = _is_adain(model)
+        if method == "fast" and adain:
+            raise OptionError(f"{model}: is an AdaIN decoder; use it with --method adain")
+        if method == "adain" and not adain:
+            raise OptionError(f"{model}: is not an AdaIN decoder (brushwork train adain)")
+        method = "adain" if adain else "fast"
+        if method == "fast":
+            return method
+    models = [s for s in styles if s in zoo.names() or zoo.is_model_path(s)]
+    decoders = [s for s in models if _is_adain(s)]
+    if decoders:
+        raise OptionError(
+            f"{decoders[0]}: is an AdaIN decoder, not a style; give style images with --style "
+            f"(and the decoder with --model if not the bundled one)"
+        )
+    if method == "auto":
+        inside = not models and not any(Path(s).exists() for s in styles)
+        method = "fast" if models or inside else "optimize" if optimize_options else "adain"
+    if method == "adain" and optimize_options:
+        flag = "--" + optimize_options[0].replace("_", "-")
+        raise OptionError(f"{flag} is an option of --method optimize, not adain")
+    if method == "fast":
+        for s in styles:
+            if not (s in models or Path(s).exists()):
+                find_model(s)  # unknown name: lists the bundled styles
+            elif Path(s).is_file() and s not in models:
+                raise OptionError(
+                    f"{s}: is an image; a fast style needs a trained model "
+                    "(brushwork train fast), or use --method adain or optimize"
+                )
+    else:
+        for s in styles:
+            if not Path(s).exists():
+                names = zoo.style_names()
+                close = difflib.get_close_matches(s, names, n=1)
+                hint = f" Did you mean the bundled style {close[0]!r}?" if close else ""
+                raise ImageError(
+                    f"{s}: no such style image or bundled style "
+                    f"(bundled: {', '.join(names) or 'none'}).{hint}"
+                )
+            if s in models:
+                raise OptionError(f"{s}: is a trained model; use it with --method fast")
+            if Path(s).is_dir():
+                raise ImageError(f"{s}: is a directory; --style takes style image files")
+    return method
+
+
+@app.command()
+def stylize(
+    inputs: InputsArg,
+    output: OutputOpt,
+    style: Annotated[
+        list[str],
+        typer.Option(
+            "--style",
+            "-s",
+            help="Bundled style name, model folder, or style image (repeat to blend or mask); "
+            "for a multi-style model a style name or blend 'a:0.7,b:0.3'.",
+        ),
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="fast: the multi-style model the --style names are in; adain: the decoder.",
+        ),
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="auto (names: fast; images: adain) | fast (trained net) | adain (any style "
+            "image, one pass) | optimize (Gatys et al.)."
+        ),
+    ] = "auto",
+    size: Annotated[
+        int | None,
+        typer.Option(help="Long side of the output (default: own size; optimize: 512)."),
+    ] = None,
+    strength: Annotated[float, typer.Option(help="fast: 1 = full style, 0 = the photo.")] = 1.0,
+    alpha: Annotated[
+        float, typer.Option(help="adain: content-style trade-off, 1 = full style, 0 = content.")
+    ] = 1.0,
+    tile: Annotated[
+        int | None, typer.Option(help="fast: tile side for large images (default: auto).")
+    ] = None,
+    steps: Annotated[
+        str, typer.Option(help="optimize: iterations; 'N' or one per scale: '300,100,50'.")
+    ] = "300",
+    scales: Annotated[
+        str | None,
+        typer.Option(help="Coarse-to-fine long sides, e.g. '256,512,1024' (overrides --size)."),
+    ] = None,
+    optimizer: Annotated[str, typer.Option(help="lbfgs | adam.")] = "lbfgs",
+    lr: Annotated[float | None, typer.Option(help="Learning rate (pixels in 0-255).")] = None,
+    init: Annotated[
+        str, typer.Option(help="content | noise | path of an image to start from.")
+    ] = "content",
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Style loss weight.")] = 1e2,
+    tv_weight: Annotated[float, typer.Option(help="Total-variation weight.")] = 1e5,
+    content_layers: Annotated[
+        str, typer.Option(help="Layers[:weight], comma-separated.")
+    ] = "relu4_2",
+    style_layers: Annotated[
+        str, typer.Option(help="Layers[:weight], comma-separated.")
+    ] = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1",
+    blend: Annotated[
+        str | None, typer.Option(help="Blend weights of the styles, e.g. '0.7,0.3'.")
+    ] = None,
+    style_scale: Annotated[
+        float, typer.Option(help="Style image size relative to the output.")
+    ] = 1.0,
+    preserve_color: Annotated[
+        str | None, typer.Option(help="Keep the photo's colours: luminance | histogram.")
+    ] = None,
+    mask: Annotated[
+        Path | None, typer.Option(help="Colour-coded regions; region r gets style r.")
+    ] = None,
+    mask_colors: Annotated[
+        str | None, typer.Option(help="Region colours in style order, e.g. '#000000,#ffffff'.")
+    ] = None,
+    pooling: Annotated[str, typer.Option(help="max | avg pooling in VGG19.")] = "max",
+    precision: PrecisionOpt = "auto",
+    backend: Annotated[
+        str, typer.Option(help="fast: auto | torch | onnxruntime | openvino.")
+    ] = "auto",
+    compile: Annotated[
+        bool, typer.Option("--compile", help="fast: torch.compile the net (once per shape).")
+    ] = False,
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    save_every: Annotated[
+        int, typer.Option(help="Save an intermediate image every N steps into OUTPUT_STEM.steps/.")
+    ] = 0,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Stylise photos with a bundled style, a trained model, or style images."""
+    options = locals()
+    given = [k for k, default in OPTIMIZE_ONLY.items() if options[k] != default]
+    method = pick_method(method, style, model, given)
+    fast_only = {"strength": strength != 1.0, "tile": tile is not None,
+                 "backend": backend != "auto", "compile": compile}  # fmt: skip
+    if method != "fast" and any(fast_only.values()):
+        flag = next(k for k, v in fast_only.items() if v)
+        hint = "; AdaIN's trade-off is --alpha" if flag == "strength" else ""
+        raise OptionError(f"--{flag} is an option of fast styles, not of {method}{hint}")
+    if method != "adain" and alpha != 1.0:
+        raise OptionError(f"--alpha is an option of AdaIN (style images), not of {method}")
+    found = expand_inputs(inputs)
+    pairs = plan_outputs(found, output, overwrite=overwrite)
+    if method == "fast":
+        from brushwork.ops.regions import parse_hex
+
+        if len(style) != 1 and mask is None:
+            raise OptionError(
+                "--method fast takes one --style (a model, a style, or a blend 'a:0.7,b:0.3'); "
+                "several need a --mask"
+            )
+        _stylize_fast(
+            pairs,
+            style,
+            size,
+            strength,
+            preserve_color,
+            tile,
+            device,
+            precision,
+            overwrite,
+            quiet,
+            backend=backend,
+            compile=compile,
+            model=model,
+            mask=mask,
+            mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
+        )
+        return
+    if method == "adain":
+        from brushwork.ops.regions import parse_hex
+
+        _stylize_adain(
+            pairs,
+            style,
+            model=model,
+            alpha=alpha,
+            weights=parse_floats(blend, "--blend") if blend else None,
+            preserve_color=preserve_color,
+            mask=mask,
+            mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
+            size=size,
+            style_scale=style_scale,
+            device=device,
+            precision=precision,
+            overwrite=overwrite,
+            quiet=quiet,
+        )
+        return
+    if len(pairs) != 1:
+        raise OptionError("--method optimize takes one photo at a time")
+    content, output = pairs[0]
+    from brushwork.ops.regions import parse_hex
+    from brushwork.pipelines.optimize import OptimizeConfig, optimize_result
+
+    imageio.load(content)  # fail on a bad photo before anything else
+    init_image = None if init in ("content", "noise") else Path(init)
+    steps_t = parse_ints(steps, "--steps")
+    cfg = OptimizeConfig(
+        steps=steps_t[0] if len(steps_t) == 1 else steps_t,
+        size=size or 512,
+        scales=parse_ints(scales, "--scales") if scales else None,
+        optimizer=optimizer,
+        lr=lr,
+        init="content" if init_image is not None else init,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        content_layers=parse_layers(content_layers, "--content-layers"),
+        style_layers=parse_layers(style_layers, "--style-layers"),
+        style_weights=parse_floats(blend, "--blend") if blend else None,
+        style_scale=style_scale,
+        preserve_color=preserve_color,
+        pooling=pooling,
+        precision=precision,
+        seed=seed,
+        device=device,
+    )
+    callback = None
+    if save_every > 0:
+        steps_dir = output.with_name(output.stem + ".steps")
+
+        def callback(level: int, step: int, x: object, loss: float) -> None:
+            if step % save_every == 0:
+                import torch
+
+                assert isinstance(x, torch.Tensor)
+                imageio.save(
+                    imageio.to_pil(x),
+                    steps_dir / f"level{level}_step{step:05d}.png",
+                    overwrite=True,
+                )
+
+    result = optimize_result(
+        content,
+        [Path(s) for s in style],
+        config=cfg,
+        init_image=init_image,
+        mask=mask,
+        mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
+        callback=callback,
+        progress=not quiet,
+    )
+    saved = imageio.save(result.image, output, overwrite=overwrite, protect=(content, *style))
+    if not quiet:
+        typer.echo(f"done in {result.seconds:.1f} s, loss {result.losses['total']:.4g}", err=True)
+    _echo_path(saved)
+
+
+def _stylize_fast(
+    pairs: list[tuple[Path, Path]],
+    styles: list[str],
+    size: int | None,
+    strength: float,
+    preserve_color: str | None,
+    tile: int | None,
+    device: str,
+    precision: str,
+    overwrite: bool,
+    quiet: bool,
+    *,
+    backend: str = "auto",
+    compile: bool = False,
+    model: str | None = None,
+    mask: Path | None = None,
+    mask_colors: list[tuple[int, int, int]] | None = None,
+) -> None:
+    from brushwork.pipelines.fast import load
+    from brushwork.pipelines.multistyle import find_model, load_multi
+
+    options: dict[str, Any] = {
+        "device": device,
+        "precision": precision,
+        "backend": backend,
+        "compile": compile,
+    }
+    kwargs: dict[str, Any] = {
+        "strength": strength,
+        "preserve_color": preserve_color,
+        "size": size,
+        "tile": tile,
+    }
+    if mask is not None:  # one style per region of a multi-style model
+        keys = [k for s in styles for k in s.split(",")]
+        multi = load_multi(model or find_model(",".join(keys))[0], **options)
+        regions = [int(k) if k.isdigit() else k for k in keys]
+
+        def run(src: Path, progress: bool) -> Any:
+            return multi.stylize(src, style=regions, mask=mask, mask_colors=mask_colors, **kwargs)
+    else:
+        fast = load(model or styles[0], style=styles[0] if model else None, **options)
+        fast.job_pixels = sum(imageio.pixels_of(src, size) for src, _ in pairs)
+
+        def run(src: Path, progress: bool) -> Any:
+            return fast.stylize(src, progress=progress, **kwargs)
+
+    _run_each(pairs, lambda src: run(src, not quiet and len(pairs) == 1), overwrite, quiet, [])
+
+
+def _stylize_adain(
+    pairs: list[tuple[Path, Path]],
+    styles: list[str],
+    *,
+    model: str | None,
+    device: str,
+    precision: str,
+    overwrite: bool,
+    quiet: bool,
+    **kwargs: Any,
+) -> None:
+    from brushwork.pipelines.arbitrary import DEFAULT_MODEL, check_alpha, load_adain, style_weights
+
+    check_alpha(kwargs["alpha"])  # option errors before the decoder and VGG19 load
+    style_weights(kwargs["weights"], len(styles))
+    for s in styles:
+        imageio.load(s)  # a bad style image fails before any work
+    adain = load_adain(model or DEFAULT_MODEL, device=device, precision=precision)
+    _run_each(pairs, lambda src: adain.stylize(src, styles, **kwargs), overwrite, quiet, styles)

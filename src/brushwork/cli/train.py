@@ -1,0 +1,425 @@
+"""``brushwork train ...``: one command per trainer; their defaults are the trainers' options."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from brushwork import image as imageio
+from brushwork.cli._app import (
+    BatchOpt,
+    CheckpointOpt,
+    DataOpt,
+    DeviceOpt,
+    PrecisionOpt,
+    PreviewOpt,
+    QuietOpt,
+    RestartOpt,
+    ResumeOpt,
+    SeedOpt,
+    _echo_path,
+    parse_floats,
+    parse_ints,
+    parse_layers,
+    train_app,
+)
+from brushwork.errors import OptionError
+
+
+@train_app.command("fast")
+def train_fast_cmd(
+    data: DataOpt,
+    style: Annotated[Path, typer.Option("--style", "-s", help="The style image.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 2000,
+    batch_size: BatchOpt = 4,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 256,
+    style_size: Annotated[
+        int, typer.Option(help="Long side of the style image (the style scale).")
+    ] = 512,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Style loss weight.")] = 5.0,
+    tv_weight: Annotated[float, typer.Option(help="Total-variation weight.")] = 0.0,
+    content_layers: Annotated[str, typer.Option(help="Layers[:weight].")] = "relu2_2",
+    style_layers: Annotated[
+        str, typer.Option(help="Layers[:weight].")
+    ] = "relu1_2,relu2_2,relu3_3,relu4_3",
+    widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
+    upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
+    temporal_weight: Annotated[
+        float,
+        typer.Option(help="Video stability: weight of the temporal loss on synthetic motion."),
+    ] = 0.0,
+    init: Annotated[
+        Path | None, typer.Option(help="Model folder to warm-start from (same widths).")
+    ] = None,
+    preview_every: PreviewOpt = 200,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a fast feed-forward style (Johnson et al., 2016) on a folder of photos."""
+    from brushwork.nets.transformer import TransformerConfig
+    from brushwork.training.fast import FastRecipe, train_fast
+
+    imageio.load(style)  # a bad style image fails before the VGG loads
+    recipe = FastRecipe(
+        crop=crop,
+        style_size=style_size,
+        content_layers=parse_layers(content_layers, "--content-layers"),
+        style_layers=parse_layers(style_layers, "--style-layers"),
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        temporal_weight=temporal_weight,
+        net=TransformerConfig(widths=parse_ints(widths, "--widths"), upsample=upsample),
+    )
+    loop = _loop_config(locals())
+    result = train_fast(
+        data,
+        style,
+        output,
+        recipe=recipe,
+        loop=loop,
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("lite")
+def train_lite_cmd(
+    teacher: Annotated[
+        str, typer.Option("--teacher", "-t", help="Bundled style or model folder to distil.")
+    ],
+    data: DataOpt,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    style: Annotated[
+        Path | None,
+        typer.Option(
+            "--style", "-s", help="Match this style image's Gram statistics, not the teacher's."
+        ),
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 1000,
+    batch_size: BatchOpt = 4,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 192,
+    style_size: Annotated[int, typer.Option(help="Long side of the style image.")] = 320,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 2e-3,
+    feature_weight: Annotated[float, typer.Option(help="Teacher-feature weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Style (Gram) weight.")] = 0.5,
+    pixel_weight: Annotated[float, typer.Option(help="Teacher-pixel MSE weight.")] = 1e6,
+    texture_weight: Annotated[
+        float, typer.Option(help="Weight of the teacher's Gram statistics (its texture).")
+    ] = 1.0,
+    widths: Annotated[str, typer.Option(help="Lite net widths.")] = "16,32,64",
+    preview_every: PreviewOpt = 100,
+    checkpoint_every: CheckpointOpt = 50,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Distil a fast style into the real-time lite net."""
+    from brushwork.nets.lite import LiteConfig
+    from brushwork.training.lite import LiteRecipe, train_lite
+
+    if style is not None:
+        imageio.load(style)
+    recipe = LiteRecipe(
+        crop=crop,
+        style_size=style_size,
+        feature_weight=feature_weight,
+        style_weight=style_weight,
+        pixel_weight=pixel_weight,
+        texture_weight=texture_weight,
+        net=LiteConfig(widths=parse_ints(widths, "--widths")),
+    )
+    loop = _loop_config(locals())
+    result = train_lite(
+        data,
+        teacher,
+        output,
+        style=style,
+        recipe=recipe,
+        loop=loop,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("multi")
+def train_multi_cmd(
+    data: DataOpt,
+    style: Annotated[
+        list[Path], typer.Option("--style", "-s", help="A style image (repeat, one per style).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 20000,
+    batch_size: BatchOpt = 4,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 256,
+    style_size: Annotated[
+        int, typer.Option(help="Long side of the style images (the style scale).")
+    ] = 512,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Style loss weight.")] = 5.0,
+    tv_weight: Annotated[float, typer.Option(help="Total-variation weight.")] = 0.0,
+    mix: Annotated[
+        float, typer.Option(help="Share of photos trained on a random blend of two styles.")
+    ] = 0.0,
+    norm_lr: Annotated[
+        float, typer.Option(help="Learning-rate multiplier of the per-style scales and shifts.")
+    ] = 10.0,
+    widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
+    init: Annotated[
+        Path | None,
+        typer.Option(help="Model folder whose shared weights start the net (same widths)."),
+    ] = None,
+    preview_every: PreviewOpt = 200,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train one net on many styles (conditional instance norm, Dumoulin et al., 2017)."""
+    from brushwork.nets.transformer import TransformerConfig
+    from brushwork.training.multi import MultiRecipe, train_multi
+
+    for s in style:
+        imageio.load(s)  # a bad style image fails before the VGG loads
+    recipe = MultiRecipe(
+        crop=crop,
+        style_size=style_size,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        mix=mix,
+        norm_lr=norm_lr,
+        net=TransformerConfig(widths=parse_ints(widths, "--widths")),
+    )
+    loop = _loop_config(locals())
+    result = train_multi(
+        data,
+        style,
+        output,
+        recipe=recipe,
+        loop=loop,
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("add-style")
+def train_add_style_cmd(
+    model: Annotated[str, typer.Option("--model", "-m", help="Model folder (or bundled name).")],
+    style: Annotated[Path, typer.Option("--style", "-s", help="The new style image.")],
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Folder of training photos (default: the model's own, if present)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the grown model here (default: in place)."),
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 300,
+    batch_size: BatchOpt = 4,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-2,
+    style_weight: Annotated[
+        float | None, typer.Option(help="Style loss weight (default: the model's own).")
+    ] = None,
+    preview_every: PreviewOpt = 50,
+    checkpoint_every: CheckpointOpt = 50,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Add a style to a trained model, training only its new norm parameters."""
+    from brushwork.training.multi import recorded_data, train_add_style
+
+    imageio.load(style)
+    loop = _loop_config(locals())
+    result = train_add_style(
+        model,
+        style,
+        data if data is not None else recorded_data(model),
+        output=output,
+        style_weight=style_weight,
+        loop=loop,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("adain")
+def train_adain_cmd(
+    content: Annotated[
+        Path, typer.Option(help="Folder of training photos (searched recursively).")
+    ],
+    styles: Annotated[
+        list[Path],
+        typer.Option("--styles", "-s", help="Style images or folders of them (repeat)."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    hold_out: Annotated[
+        str | None,
+        typer.Option(help="Style names (file stems) to keep out of training, comma-separated."),
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 160000,
+    batch_size: BatchOpt = 8,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels (paper: 256).")] = 256,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-4,
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[
+        float, typer.Option(help="Style loss weight (0: reconstruct the photos).")
+    ] = 10.0,
+    pixel_weight: Annotated[float, typer.Option(help="Pixel loss weight.")] = 0.0,
+    identity_weight: Annotated[
+        float, typer.Option(help="Weight of decoding the photo with itself as style back to it.")
+    ] = 0.0,
+    photo_styles: Annotated[
+        float, typer.Option(help="Share of style draws that are training photos.")
+    ] = 0.25,
+    color_jitter: Annotated[float, typer.Option(help="Style colour jitter, 0 to 1.")] = 0.5,
+    style_scale: Annotated[
+        str, typer.Option(help="Range of the style's short side, in crops: 'low,high'.")
+    ] = "1,2",
+    width: Annotated[float, typer.Option(help="Decoder width multiplier (paper: 1).")] = 1.0,
+    init: Annotated[
+        Path | None, typer.Option(help="Decoder model folder to start from (same width).")
+    ] = None,
+    preview_every: PreviewOpt = 500,
+    checkpoint_every: CheckpointOpt = 500,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train an AdaIN decoder for any style (Huang and Belongie, 2017)."""
+    from brushwork.nets.adain import DecoderConfig
+    from brushwork.training.adain import AdaINRecipe, train_adain
+
+    scale = parse_floats(style_scale, "--style-scale")
+    if len(scale) != 2:
+        raise OptionError("--style-scale takes two numbers, 'low,high'")
+    recipe = AdaINRecipe(
+        crop=crop,
+        style_scale=(scale[0], scale[1]),
+        photo_styles=photo_styles,
+        color_jitter=color_jitter,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        pixel_weight=pixel_weight,
+        identity_weight=identity_weight,
+        decoder=DecoderConfig(width=width),
+    )
+    loop = _loop_config(locals())
+    result = train_adain(
+        content,
+        styles,
+        output,
+        recipe=recipe,
+        loop=loop,
+        held_out=[n.strip() for n in hold_out.split(",") if n.strip()] if hold_out else (),
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("sr")
+def train_sr_cmd(
+    data: DataOpt,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    scale: Annotated[int, typer.Option(help="Upscaling factor: 2, 4 or 8.")] = 4,
+    loss: Annotated[
+        str, typer.Option(help="feature (VGG relu2_2, Johnson et al.) | pixel (MSE).")
+    ] = "feature",
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 2000,
+    batch_size: BatchOpt = 4,
+    crop: Annotated[
+        int, typer.Option(help="High-resolution crop side (a multiple of the scale).")
+    ] = 288,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    tv_weight: Annotated[float, typer.Option(help="Total-variation weight (feature loss).")] = 1e4,
+    sigma: Annotated[float, typer.Option(help="Blur of the degradation (HR pixels).")] = 1.0,
+    channels: Annotated[int, typer.Option(help="Feature maps of the net.")] = 64,
+    blocks: Annotated[int, typer.Option(help="Residual blocks.")] = 4,
+    preview_every: PreviewOpt = 200,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a super-resolution net (Johnson et al., 2016) on crops of a folder of photos."""
+    from brushwork.nets.sr import SRConfig
+    from brushwork.training.sr import SRRecipe, train_sr
+
+    recipe = SRRecipe(
+        crop=crop,
+        sigma=sigma,
+        loss=loss,
+        tv_weight=tv_weight,
+        net=SRConfig(scale=scale, channels=channels, residual_blocks=blocks),
+    )
+    result = train_sr(
+        data,
+        output,
+        recipe=recipe,
+        loop=_loop_config(locals()),
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+def _loop_config(options: dict[str, Any]) -> Any:
+    """The :class:`LoopConfig` of a train command, from its parameters of the same names."""
+    from brushwork.training.loop import LoopConfig
+
+    names = ("steps", "batch_size", "lr", "seed", "checkpoint_every", "preview_every")
+    return LoopConfig(**{n: options[n] for n in (*names, "precision", "device")})
+
+
+def _report_training(result: Any, quiet: bool) -> None:
+    if os.environ.get("RANK", "0") != "0":
+        return  # under torchrun only the first process reports
+    if not quiet:
+        typer.echo(
+            f"{result.steps} steps, {result.seconds:.0f} s, "
+            f"{result.images_per_second:.2f} images/s",
+            err=True,
+        )
+    _echo_path(result.folder)
