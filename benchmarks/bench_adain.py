@@ -13,6 +13,10 @@ Prints, per style, on a held-out photo (../shared/data/content, never trained on
 A decoder that generalises scores on unseen paintings as it does on seen ones.
 
     python benchmarks/bench_adain.py [--photo tubingen] [--unseen ...] [--seen ...]
+
+``--smoke`` runs the same code at tiny sizes (one unseen and one seen painting, 32 and 48 px
+instead of 256 and 512, 1 optimisation step, one timed AdaIN pass) to prove it works in
+seconds; its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class Judge:
         return out | {"moments": moments}
 
 
-def run_pair(adain, photo: str, style: str, size: int, steps: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def run_pair(adain, photo: str, style: str, size: int, steps: int, repeats: int = 3) -> dict[str, object]:  # type: ignore[no-untyped-def]
     img = _judge.held_photo(photo, size)
     painting = imageio.load(DATA / "style" / f"{style}.jpg").rgb
     x = imageio.to_tensor(img)
@@ -67,7 +71,7 @@ def run_pair(adain, photo: str, style: str, size: int, steps: int) -> dict[str, 
     s = style_tensor(painting, img.size[0] * img.size[1], cfg.style_scale)
     judge = Judge(x, s, cfg)
     times = []
-    for _ in range(3):
+    for _ in range(repeats):
         t = time.perf_counter()
         out = adain.stylize(img, painting).image
         times.append(time.perf_counter() - t)
@@ -117,21 +121,27 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=300, help="optimisation steps at 256 px")
     ap.add_argument("--steps-512", type=int, default=100, help="optimisation steps at 512 px")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, to prove it runs")
     args = ap.parse_args()
+    small, large, repeats = 256, 512, 3
     adain = load_adain(args.model)
     held = adain.config.get("held_out", [])
     unseen = args.unseen if args.unseen is not None else held
+    if args.smoke:
+        small, large, repeats = 32, 48, 1
+        args.steps, args.steps_512 = 1, 1
+        unseen, args.seen = unseen[:1], args.seen[:1]
     leaked = [s for s in unseen if s not in held]
     if leaked:
         raise SystemExit(f"not held out of {args.model}'s training: {', '.join(leaked)}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; decoder {args.model} "
           f"({adain.config.get('training', {}).get('steps')} steps), photo {args.photo}")  # fmt: skip
     rows = []
-    print("\n1. losses at 256 px, content / Gram style / total / moment style (lower is better)")
+    print(f"\n1. losses at {small} px, content / Gram style / total / moment style (lower is better)")
     print(f"  {'style':22s} {'':7s} {'AdaIN (one pass)':40s} {'100 L-BFGS steps':40s} 300 steps")
     for group, styles in (("unseen", unseen), ("seen", args.seen)):
         for style in styles:
-            row = run_pair(adain, args.photo, style, 256, args.steps)
+            row = run_pair(adain, args.photo, style, small, args.steps, repeats)
             row["group"] = group
             rows.append(row)
             cells = [fmt(row["adain"])] + [fmt(row[k]) for k in ("opt100", "opt300") if k in row]  # type: ignore[arg-type]
@@ -148,18 +158,18 @@ def main() -> None:
         print(f"  mean AdaIN total / 100-step total, {group}: {ratio:.2f}")
     print("\n2. seconds per image: AdaIN pass vs optimisation to AdaIN's style loss")
     picks = [unseen[0], args.seen[0]] if unseen and args.seen else (unseen or args.seen)[:1]
-    for size in (256, 512):
-        for style in picks if size == 256 else picks[:1]:
-            if size == 256:
+    for size in (small, large):
+        for style in picks if size == small else picks[:1]:
+            if size == small:
                 row = next(r for r in rows if r["style"] == style)
             else:
-                row = run_pair(adain, args.photo, style, 512, args.steps_512)
+                row = run_pair(adain, args.photo, style, large, args.steps_512, repeats)
                 rows.append(row | {"group": "timing"})
             step = row["same_quality_step"]
             opt = (
                 f"{row['same_quality_seconds']:.1f} s ({step} steps)"
                 if step is not None
-                else f"> {args.steps if size == 256 else args.steps_512} steps"
+                else f"> {args.steps if size == small else args.steps_512} steps"
             )
             a = row["adain_seconds"]
             totals = (f", totals AdaIN {row['adain']['total']:.3g} / optimisation "  # type: ignore[index]

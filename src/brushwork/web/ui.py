@@ -52,79 +52,76 @@ POLL = 0.25
 PAGE_ONLY: dict[str, Any] = {"api_visibility": "private"}
 
 
-def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
-    """The page; mount it on the API app with :func:`gradio.mount_gradio_app`."""
-    styles = list(catalogue().values())
-    names = [p.name for p in styles]
-    titles = {p.name: p.title for p in styles}
-    sessions: dict[str, str] = {}  # browser session -> its running job
-    uploads: dict[str, set[str]] = {}  # browser session -> the files Gradio received
-    upload_root = Path(gr.utils.get_upload_folder()).resolve()
+class Page:
+    """What the page's events share: the job queue and limits, the gallery, and per browser
+    session its running job and its uploads. Each tab is built by its own function below."""
 
-    def remember(request: gr.Request, *paths: str | None) -> None:
-        uploads.setdefault(request.session_hash or "", set()).update(p for p in paths if p)
+    def __init__(self, queue: JobQueue, limits: Limits) -> None:
+        self.queue = queue
+        self.limits = limits
+        self.styles = list(catalogue().values())
+        self.names = [p.name for p in self.styles]
+        self.titles = {p.name: p.title for p in self.styles}
+        self.first = self.names[0] if self.names else None
+        self.sessions: dict[str, str] = {}  # browser session -> its running job
+        self.uploads: dict[str, set[str]] = {}  # browser session -> the files Gradio received
+        self.upload_root = Path(gr.utils.get_upload_folder()).resolve()
 
-    def forget(request: gr.Request) -> None:
+    def remember(self, request: gr.Request, *paths: str | None) -> None:
+        self.uploads.setdefault(request.session_hash or "", set()).update(p for p in paths if p)
+
+    def forget(self, request: gr.Request) -> None:
         """The page was closed: stop its job and delete its uploads."""
         key = request.session_hash or ""
-        job_id = sessions.pop(key, None)
+        job_id = self.sessions.pop(key, None)
         if job_id is not None:
             with contextlib.suppress(RequestError):
-                queue.cancel(job_id)
-        for p in uploads.pop(key, set()):
+                self.queue.cancel(job_id)
+        for p in self.uploads.pop(key, set()):
             path = Path(p).resolve()
-            if path.is_relative_to(upload_root):
+            if path.is_relative_to(self.upload_root):
                 path.unlink(missing_ok=True)
 
-    def preview_of(name: str | None) -> str | None:
+    def preview_of(self, name: str | None) -> str | None:
         p = catalogue()[name].preview if name else None
         return str(p) if p else None
 
-    def chosen_text(name: str | None, own: Any = None) -> str:
+    def chosen_text(self, name: str | None, own: Any = None) -> str:
         if own:
             return "Style: **your painting** (uses *Any style* or *Optimise*)"
-        return f"Style: **{titles[name]}**" if name else "Style: pick a painting"
+        return f"Style: **{self.titles[name]}**" if name else "Style: pick a painting"
 
-    def pick(evt: gr.SelectData) -> tuple[str, str, None, str | None]:
-        name = names[evt.index]
-        return name, chosen_text(name), None, preview_of(name)
-
-    def own_uploaded(own: str | None, method: str, name: str) -> tuple[Any, str, Any]:
-        if own and method == "fast":
-            method = "adain"
-        selected = None if own else names.index(name) if name in names else None
-        return gr.update(value=method), chosen_text(name, own), gr.update(selected_index=selected)
-
-    def track(job: Job, request: gr.Request, progress: gr.Progress) -> Job:
-        sessions[request.session_hash or ""] = job.id
+    def track(self, job: Job, request: gr.Request, progress: gr.Progress) -> Job:
+        self.sessions[request.session_hash or ""] = job.id
         while not job.ended:
-            ahead = queue.position(job)
+            ahead = self.queue.position(job)
             if job.state == "queued":
                 progress(None, desc=f"waiting for a free worker ({ahead} ahead)")
             elif job.progress is not None:
                 progress(job.progress, desc=job.message)
             time.sleep(POLL)
-        sessions.pop(request.session_hash or "", None)
+        self.sessions.pop(request.session_hash or "", None)
         if job.state == "failed":
             raise gr.Error(job.error or "failed", print_exception=False)
         if job.state == "cancelled":
             raise gr.Error("Stopped.", print_exception=False)
         return job
 
-    def submit(kind: str, prepare: Callable[[Job], Callable[[Job], Path]]) -> Job:
+    def submit(self, kind: str, prepare: Callable[[Job], Callable[[Job], Path]]) -> Job:
         try:
-            job = queue.new(kind)
+            job = self.queue.new(kind)
         except RequestError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         try:
             work = prepare(job)
         except RequestError as exc:
-            queue.discard(job)
+            self.queue.discard(job)
             raise gr.Error(str(exc), print_exception=False) from None
-        queue.submit(job, work)
+        self.queue.submit(job, work)
         return job
 
     def run_job(
+        self,
         what: str,
         prepare: Callable[[Job], Callable[[Job], Path]],
         request: gr.Request,
@@ -136,15 +133,69 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
         if not upload:
             article = "an" if what[0] in "aeiou" else "a"
             raise gr.Error(f"Upload {article} {what} first.", print_exception=False)
-        remember(request, upload, *more)
-        return track(submit("video" if what == "clip" else what, prepare), request, progress)
+        self.remember(request, upload, *more)
+        kind = "video" if what == "clip" else what
+        return self.track(self.submit(kind, prepare), request, progress)
 
-    def own_style(own: str | None, job: Job) -> Path | None:
+    def own_style(self, own: str | None, job: Job) -> Path | None:
         if not own:
             return None
         path = copy_upload(own, job, "style", IMAGE_SUFFIXES)
-        handlers.check_image(path, limits, "style image")
+        handlers.check_image(path, self.limits, "style image")
         return path
+
+    def stop(self, request: gr.Request) -> str:
+        job_id = self.sessions.get(request.session_hash or "")
+        if job_id is not None:
+            self.queue.cancel(job_id)
+            return "Stopped."
+        return "Nothing is running."
+
+
+def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
+    """The page; mount it on the API app with :func:`gradio.mount_gradio_app`."""
+    page = Page(queue, limits)
+    ui = gr.Blocks(title="brushwork", delete_cache=(600, 3600))
+    with ui:
+        gr.Markdown(INTRO)
+        with gr.Tab("Photo"):
+            photo_tab(page)
+        with gr.Tab("Video"):
+            video_tab(page)
+        with gr.Tab("Upscale"):
+            upscale_tab(page)
+        gr.Markdown(
+            f"Limits of this server: uploads up to {limits.upload_bytes / 2**20:.0f} MB and "
+            f"{limits.pixels / 1e6:.0f} MP, clips up to {limits.video_seconds:g} s. "
+            f"Uploads are deleted when you close the page."
+        )
+        ui.unload(page.forget)
+    return ui
+
+
+def photo_tab(page: Page) -> None:
+    """Photo: upload, pick a painting (or your own), method, strength, more options; Paint."""
+    limits, names = page.limits, page.names
+
+    def pick(evt: gr.SelectData) -> tuple[str, str, None, str | None]:
+        name = names[evt.index]
+        return name, page.chosen_text(name), None, page.preview_of(name)
+
+    def own_uploaded(own: str | None, method: str, name: str) -> tuple[Any, str, Any]:
+        if own and method == "fast":
+            method = "adain"
+        selected = None if own else names.index(name) if name in names else None
+        return (
+            gr.update(value=method),
+            page.chosen_text(name, own),
+            gr.update(selected_index=selected),
+        )
+
+    def method_changed(method: str) -> tuple[Any, Any]:
+        return gr.update(visible=method == "optimize"), gr.update(
+            label="Style strength (AdaIN alpha)" if method == "adain" else "Style strength",
+            visible=method != "optimize",
+        )
 
     def paint(
         photo: str | None,
@@ -163,25 +214,105 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
         def prepare(job: Job) -> Callable[[Job], Path]:
             path = copy_upload(photo, job, "photo", IMAGE_SUFFIXES)
             handlers.check_image(path, limits, "photo")
-            options = handlers.check_options(
-                ui_options(
-                    style,
-                    own_style(own, job),
-                    method,
-                    strength,
-                    blend_with=blend_with,
-                    blend=blend,
-                    colour=colour,
-                    size=size,
-                    steps=steps,
-                ),
-                limits,
+            chosen = ui_options(
+                style,
+                page.own_style(own, job),
+                method,
+                strength,
+                blend_with=blend_with,
+                blend=blend,
+                colour=colour,
+                size=size,
+                steps=steps,
             )
+            options = handlers.check_options(chosen, limits)
             return lambda j: handlers.stylize_photo(j, path, options)
 
-        job = run_job("photo", prepare, request, progress, photo, own)
+        job = page.run_job("photo", prepare, request, progress, photo, own)
         assert job.result is not None
         return str(job.result), gr.update(value=str(job.result), visible=True), summary(job)
+
+    sizes = [ORIGINAL] + [
+        str(s) for s in (512, 768, 1024, 1536, 2048, 3072, 4096) if s <= limits.output_side
+    ]
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            photo = image_input("1. Your photo", 300, "photo")
+            style = gr.State(page.first)
+            gallery = gr.Gallery(
+                value=[(str(p.painting), caption(p.title)) for p in page.styles],
+                label="2. Pick a painting",
+                columns=5,
+                allow_preview=False,
+                height=260,
+                object_fit="cover",
+                elem_id="gallery",
+                selected_index=0,
+            )
+            chosen = gr.Markdown(page.chosen_text(page.first))
+            example = gr.Image(
+                page.preview_of(page.first),
+                label="What the fast style does to photos (above: photos; below: painted)",
+                interactive=False,
+                height=200,
+                buttons=[],
+                elem_id="style-preview",
+            )
+            with gr.Accordion("...or upload a painting of your own", open=False):
+                own = image_input("Your painting", 200, "own-style")
+            method = gr.Radio(
+                [(label, key) for key, label in METHOD_LABELS.items()],
+                value="fast",
+                label="3. Method",
+                info="Optimise paints at 512 px unless you pick a size in More options.",
+                elem_id="method",
+            )
+            strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Style strength")
+            steps = gr.Slider(
+                50,
+                limits.steps,
+                value=200,
+                step=10,
+                visible=False,
+                label="Optimisation steps (more: finer, slower)",
+            )
+            with gr.Accordion("More options", open=False):
+                blend_with = gr.Dropdown(
+                    [NONE, *names], value=NONE, label="Blend with a second painting"
+                )
+                blend = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second painting")
+                colour = gr.Radio(COLOURS, value=NONE, label="Colours")
+                size = gr.Dropdown(sizes, value=ORIGINAL, label="Output size (long side, px)")
+            with gr.Row():
+                run = gr.Button("Paint", variant="primary", elem_id="paint")
+                halt = gr.Button("Stop", variant="stop")
+        with gr.Column(scale=5):
+            result = gr.Image(
+                label="Result",
+                type="filepath",
+                format="png",
+                interactive=False,
+                elem_id="result",
+                buttons=["download", "fullscreen"],
+            )
+            download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
+            status = gr.Markdown(elem_id="status")
+    gallery.select(pick, None, [style, chosen, own, example], **PAGE_ONLY)
+    own.change(own_uploaded, [own, method, style], [method, chosen, gallery], **PAGE_ONLY)
+    method.change(method_changed, method, [steps, strength], **PAGE_ONLY)
+    event = run.click(
+        paint,
+        [photo, style, own, method, strength, steps, blend_with, blend, colour, size],
+        [result, download, status],
+        api_name="paint",
+        api_visibility="undocumented",  # for gradio_client; /api is the documented API
+    )
+    halt.click(page.stop, None, status, cancels=[event], **PAGE_ONLY)
+
+
+def video_tab(page: Page) -> None:
+    """Video: a clip, a painting (or your own), fast or AdaIN, steady strokes; Paint."""
+    limits = page.limits
 
     def paint_clip(
         clip: str | None,
@@ -197,16 +328,13 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
         def prepare(job: Job) -> Callable[[Job], Path]:
             path = copy_upload(clip, job, "clip", VIDEO_SUFFIXES)
             info = handlers.check_clip(path, limits)
-            options = handlers.check_options(
-                ui_options(
-                    style, own_style(own, job), method, strength, size=size, temporal=temporal
-                ),
-                limits,
-                video=True,
+            chosen = ui_options(
+                style, page.own_style(own, job), method, strength, size=size, temporal=temporal
             )
+            options = handlers.check_options(chosen, limits, video=True)
             return lambda j: handlers.stylize_clip(j, path, info, options, limits)
 
-        job = run_job("clip", prepare, request, progress, clip, own)
+        job = page.run_job("clip", prepare, request, progress, clip, own)
         assert job.result is not None
         gif = job.result.suffix == ".gif"
         return (
@@ -215,6 +343,62 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
             gr.update(value=str(job.result), visible=True),
             summary(job),
         )
+
+    clip_sizes = [ORIGINAL] + [
+        str(s) for s in (360, 480, 720, 1080, 1280, 1920) if s <= limits.video_side
+    ]
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            clip = gr.File(
+                label="1. Your clip (MP4, MOV, WebM, MKV or GIF; sound kept)",
+                file_types=list(VIDEO_SUFFIXES),
+                type="filepath",
+                elem_id="clip",
+            )
+            clip_style = gr.Dropdown(
+                [(page.titles[n], n) for n in page.names], value=page.first, label="2. Painting"
+            )
+            clip_own = image_input("...or your own painting", 160, "clip-own-style")
+            clip_method = gr.Radio(
+                [("Fast (a trained style)", "fast"), ("Any style (AdaIN)", "adain")],
+                value="fast",
+                label="3. Method",
+            )
+            clip_strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Style strength")
+            temporal = gr.Checkbox(True, label="Steady strokes (no flicker)")
+            clip_size = gr.Dropdown(
+                clip_sizes,
+                value=ORIGINAL,
+                label=f"Output size (long side, at most {limits.video_side} px)",
+            )
+            with gr.Row():
+                clip_run = gr.Button("Paint the clip", variant="primary")
+                clip_halt = gr.Button("Stop", variant="stop")
+        with gr.Column(scale=5):
+            clip_out = gr.Video(label="Result", interactive=False, elem_id="clip-result")
+            gif_out = gr.Image(
+                label="Result", type="filepath", format="gif", interactive=False, visible=False
+            )
+            clip_download = gr.DownloadButton("Download", visible=False)
+            clip_status = gr.Markdown(elem_id="clip-status")
+    clip_own.change(
+        lambda own, m: gr.update(value="adain" if own and m == "fast" else m),
+        [clip_own, clip_method],
+        clip_method,
+        **PAGE_ONLY,
+    )
+    clip_event = clip_run.click(
+        paint_clip,
+        [clip, clip_style, clip_own, clip_method, clip_strength, temporal, clip_size],
+        [clip_out, gif_out, clip_download, clip_status],
+        **PAGE_ONLY,
+    )
+    clip_halt.click(page.stop, None, clip_status, cancels=[clip_event], **PAGE_ONLY)
+
+
+def upscale_tab(page: Page) -> None:
+    """Upscale: an image, x4 or x8, sharp or smooth; Upscale."""
+    limits = page.limits
 
     def upscale(
         image: str | None,
@@ -230,204 +414,38 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
             name = handlers.check_upscale(path, factor, model, limits)
             return lambda j: handlers.upscale_photo(j, path, name)
 
-        job = run_job("image", prepare, request, progress, image)
+        job = page.run_job("image", prepare, request, progress, image)
         assert job.result is not None
         return str(job.result), gr.update(value=str(job.result), visible=True), summary(job)
 
-    def stop(request: gr.Request) -> str:
-        job_id = sessions.get(request.session_hash or "")
-        if job_id is not None:
-            queue.cancel(job_id)
-            return "Stopped."
-        return "Nothing is running."
-
-    def method_changed(method: str) -> tuple[Any, Any]:
-        return gr.update(visible=method == "optimize"), gr.update(
-            label="Style strength (AdaIN alpha)" if method == "adain" else "Style strength",
-            visible=method != "optimize",
-        )
-
-    sizes = [ORIGINAL] + [
-        str(s) for s in (512, 768, 1024, 1536, 2048, 3072, 4096) if s <= limits.output_side
-    ]
-    clip_sizes = [ORIGINAL] + [
-        str(s) for s in (360, 480, 720, 1080, 1280, 1920) if s <= limits.video_side
-    ]
-    gallery_items = [(str(p.painting), caption(p.title)) for p in styles]
-
-    ui = gr.Blocks(title="brushwork", delete_cache=(600, 3600))
-    with ui:
-        gr.Markdown(INTRO)
-        with gr.Tab("Photo"):
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=5):
-                    photo = image_input("1. Your photo", 300, "photo")
-                    style = gr.State(names[0] if names else None)
-                    gallery = gr.Gallery(
-                        value=gallery_items,
-                        label="2. Pick a painting",
-                        columns=5,
-                        allow_preview=False,
-                        height=260,
-                        object_fit="cover",
-                        elem_id="gallery",
-                        selected_index=0,
-                    )
-                    chosen = gr.Markdown(chosen_text(names[0] if names else None))
-                    example = gr.Image(
-                        preview_of(names[0] if names else None),
-                        label="What the fast style does to photos (above: photos; below: painted)",
-                        interactive=False,
-                        height=200,
-                        buttons=[],
-                        elem_id="style-preview",
-                    )
-                    with gr.Accordion("...or upload a painting of your own", open=False):
-                        own = image_input("Your painting", 200, "own-style")
-                    method = gr.Radio(
-                        [(label, key) for key, label in METHOD_LABELS.items()],
-                        value="fast",
-                        label="3. Method",
-                        info="Optimise paints at 512 px unless you pick a size in More options.",
-                        elem_id="method",
-                    )
-                    strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Style strength")
-                    steps = gr.Slider(
-                        50,
-                        limits.steps,
-                        value=200,
-                        step=10,
-                        visible=False,
-                        label="Optimisation steps (more: finer, slower)",
-                    )
-                    with gr.Accordion("More options", open=False):
-                        blend_with = gr.Dropdown(
-                            [NONE, *names], value=NONE, label="Blend with a second painting"
-                        )
-                        blend = gr.Slider(
-                            0, 1, value=0.5, step=0.05, label="Share of the second painting"
-                        )
-                        colour = gr.Radio(COLOURS, value=NONE, label="Colours")
-                        size = gr.Dropdown(
-                            sizes, value=ORIGINAL, label="Output size (long side, px)"
-                        )
-                    with gr.Row():
-                        run = gr.Button("Paint", variant="primary", elem_id="paint")
-                        halt = gr.Button("Stop", variant="stop")
-                with gr.Column(scale=5):
-                    result = gr.Image(
-                        label="Result",
-                        type="filepath",
-                        format="png",
-                        interactive=False,
-                        elem_id="result",
-                        buttons=["download", "fullscreen"],
-                    )
-                    download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
-                    status = gr.Markdown(elem_id="status")
-            gallery.select(pick, None, [style, chosen, own, example], **PAGE_ONLY)
-            own.change(own_uploaded, [own, method, style], [method, chosen, gallery], **PAGE_ONLY)
-            method.change(method_changed, method, [steps, strength], **PAGE_ONLY)
-            event = run.click(
-                paint,
-                [photo, style, own, method, strength, steps, blend_with, blend, colour, size],
-                [result, download, status],
-                api_name="paint",
-                api_visibility="undocumented",  # for gradio_client; /api is the documented API
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            small = image_input("Your image", 300, "small")
+            scales = [f"x{s}" for s in _scales()]
+            factor = gr.Radio(scales, value=scales[0] if scales else None, label="Scale")
+            kind = gr.Radio(
+                [("Sharp (perceptual loss)", "sharp"), ("Smooth (pixel loss)", "smooth")],
+                value="sharp",
+                label="Look",
             )
-            halt.click(stop, None, status, cancels=[event], **PAGE_ONLY)
-
-        with gr.Tab("Video"):
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=5):
-                    clip = gr.File(
-                        label="1. Your clip (MP4, MOV, WebM, MKV or GIF; sound kept)",
-                        file_types=list(VIDEO_SUFFIXES),
-                        type="filepath",
-                        elem_id="clip",
-                    )
-                    clip_style = gr.Dropdown(
-                        [(titles[n], n) for n in names],
-                        value=names[0] if names else None,
-                        label="2. Painting",
-                    )
-                    clip_own = image_input("...or your own painting", 160, "clip-own-style")
-                    clip_method = gr.Radio(
-                        [("Fast (a trained style)", "fast"), ("Any style (AdaIN)", "adain")],
-                        value="fast",
-                        label="3. Method",
-                    )
-                    clip_strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Style strength")
-                    temporal = gr.Checkbox(True, label="Steady strokes (no flicker)")
-                    clip_size = gr.Dropdown(
-                        clip_sizes,
-                        value=ORIGINAL,
-                        label=f"Output size (long side, at most {limits.video_side} px)",
-                    )
-                    with gr.Row():
-                        clip_run = gr.Button("Paint the clip", variant="primary")
-                        clip_halt = gr.Button("Stop", variant="stop")
-                with gr.Column(scale=5):
-                    clip_out = gr.Video(label="Result", interactive=False, elem_id="clip-result")
-                    gif_out = gr.Image(
-                        label="Result",
-                        type="filepath",
-                        format="gif",
-                        interactive=False,
-                        visible=False,
-                    )
-                    clip_download = gr.DownloadButton("Download", visible=False)
-                    clip_status = gr.Markdown(elem_id="clip-status")
-            clip_own.change(
-                lambda own, m: gr.update(value="adain" if own and m == "fast" else m),
-                [clip_own, clip_method],
-                clip_method,
-                **PAGE_ONLY,
+            with gr.Row():
+                up_run = gr.Button("Upscale", variant="primary")
+                up_halt = gr.Button("Stop", variant="stop")
+        with gr.Column(scale=5):
+            big = gr.Image(
+                label="Result",
+                type="filepath",
+                format="png",
+                elem_id="big",
+                interactive=False,
+                buttons=["download", "fullscreen"],
             )
-            clip_event = clip_run.click(
-                paint_clip,
-                [clip, clip_style, clip_own, clip_method, clip_strength, temporal, clip_size],
-                [clip_out, gif_out, clip_download, clip_status],
-                **PAGE_ONLY,
-            )
-            clip_halt.click(stop, None, clip_status, cancels=[clip_event], **PAGE_ONLY)
-
-        with gr.Tab("Upscale"):
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=5):
-                    small = image_input("Your image", 300, "small")
-                    scales = [f"x{s}" for s in _scales()]
-                    factor = gr.Radio(scales, value=scales[0] if scales else None, label="Scale")
-                    kind = gr.Radio(
-                        [("Sharp (perceptual loss)", "sharp"), ("Smooth (pixel loss)", "smooth")],
-                        value="sharp",
-                        label="Look",
-                    )
-                    with gr.Row():
-                        up_run = gr.Button("Upscale", variant="primary")
-                        up_halt = gr.Button("Stop", variant="stop")
-                with gr.Column(scale=5):
-                    big = gr.Image(
-                        label="Result",
-                        type="filepath",
-                        format="png",
-                        elem_id="big",
-                        interactive=False,
-                        buttons=["download", "fullscreen"],
-                    )
-                    up_download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
-                    up_status = gr.Markdown(elem_id="up-status")
-            up_event = up_run.click(
-                upscale, [small, factor, kind], [big, up_download, up_status], **PAGE_ONLY
-            )
-            up_halt.click(stop, None, up_status, cancels=[up_event], **PAGE_ONLY)
-        gr.Markdown(
-            f"Limits of this server: uploads up to {limits.upload_bytes / 2**20:.0f} MB and "
-            f"{limits.pixels / 1e6:.0f} MP, clips up to {limits.video_seconds:g} s. "
-            f"Uploads are deleted when you close the page."
-        )
-        ui.unload(forget)
-    return ui
+            up_download = gr.DownloadButton("Download full resolution (PNG)", visible=False)
+            up_status = gr.Markdown(elem_id="up-status")
+    up_event = up_run.click(
+        upscale, [small, factor, kind], [big, up_download, up_status], **PAGE_ONLY
+    )
+    up_halt.click(page.stop, None, up_status, cancels=[up_event], **PAGE_ONLY)
 
 
 def image_input(label: str, height: int, elem_id: str) -> gr.Image:
