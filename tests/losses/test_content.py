@@ -22,8 +22,9 @@ def test_module_equals_function_and_broadcasts_batch() -> None:
 def test_gradcheck() -> None:
     x = torch.rand(1, 2, 3, 3, dtype=torch.float64, requires_grad=True)
     t = torch.rand(1, 2, 3, 3, dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda v: (v - t).pow(2).mean(), (x,))
-    # content_loss computes in float32; its gradient must equal the analytic 2(x - t)/N
+    assert torch.autograd.gradcheck(content_loss, (x, t))  # brushwork's own loss, in float64
+    assert torch.autograd.gradcheck(ContentLoss(t), (x,))
+    # in float32 (as in training) its gradient must equal the analytic 2(x - t)/N
     x32 = x.detach().float().requires_grad_(True)
     content_loss(x32, t.float()).backward()
     assert torch.allclose(x32.grad, 2 * (x32 - t.float()) / x.numel(), atol=1e-7)

@@ -5,7 +5,7 @@ import torch
 
 from brushwork.errors import OptionError
 from brushwork.losses import MomentLoss, moment_loss
-from brushwork.nets.adain import mean_std
+from brushwork.ops.moments import mean_std
 
 
 def test_moment_loss_hand_computed() -> None:
@@ -40,3 +40,10 @@ def test_gradient_moves_the_statistics_to_the_target() -> None:
 def test_shape_mismatch_is_an_error() -> None:
     with pytest.raises(OptionError, match="moment_loss"):
         moment_loss(torch.rand(1, 3, 4, 4), torch.rand(1, 4, 1, 1), torch.rand(1, 4, 1, 1))
+
+
+def test_gradcheck_on_the_loss_itself() -> None:
+    f = torch.rand(2, 3, 4, 4, dtype=torch.float64, requires_grad=True)
+    mean, std = torch.rand(2, 3, 1, 1, dtype=torch.float64), torch.rand(2, 3, 1, 1).double()
+    assert torch.autograd.gradcheck(moment_loss, (f, mean, std))
+    assert torch.autograd.gradcheck(mean_std, (f,))

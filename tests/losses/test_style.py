@@ -45,6 +45,10 @@ def test_style_loss_by_hand_and_module() -> None:
 def test_gradcheck_float64() -> None:
     f = torch.rand(1, 3, 4, 4, dtype=torch.float64, requires_grad=True)
     t = torch.rand(1, 3, 3, dtype=torch.float64)
+    assert torch.autograd.gradcheck(gram_matrix, (f,))  # brushwork's own, in float64
+    assert torch.autograd.gradcheck(style_loss, (f, t))
+    mask = torch.rand(1, 1, 4, 4, dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda x: gram_matrix(x, mask=mask), (f,))
 
     def g64(x: torch.Tensor) -> torch.Tensor:
         b, c, h, w = x.shape

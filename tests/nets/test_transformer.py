@@ -51,12 +51,25 @@ def test_whole_net_replays_recorded_statistics() -> None:
     torch.manual_seed(0)
     net = TransformerNet(TINY).eval()
     x = torch.rand(1, 3, 64, 64)
+    other = torch.rand(1, 3, 64, 64) * 0.5 + 0.5  # brighter, other statistics everywhere
     with torch.no_grad():
         with shared_statistics(net, "record"):
             y = net(x)
         with shared_statistics(net, "replay"):
             y2 = net(x)
+        with shared_statistics(net, "record"):
+            net(x)
+        with shared_statistics(net, "replay"):  # replayed on a different input
+            z = net(other)
+        plain = net(other)
+        with shared_statistics(net, "record"):
+            net(other)
+        with shared_statistics(net, "replay"):
+            z_own = net(other)
     assert torch.allclose(y, y2, atol=1e-6)
+    # other's pixels normalised with x's statistics: not what other's own statistics give
+    assert (z - plain).abs().max() > 0.5 * plain.abs().max()  # an untrained net: small outputs
+    assert torch.allclose(z_own, plain, atol=1e-6)
 
 
 def test_gradients_reach_every_parameter() -> None:

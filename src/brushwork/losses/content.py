@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from brushwork.losses._checks import check_same_shape
+from brushwork.losses._checks import at_least_float32, check_same_shape
 
 
 def content_loss(input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -23,7 +23,7 @@ def content_loss(input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         tensor(1.)
     """
     check_same_shape(input, target, "content_loss", broadcast_batch=True)
-    return (input.float() - target.float()).pow(2).mean()
+    return (at_least_float32(input) - at_least_float32(target)).pow(2).mean()
 
 
 class ContentLoss(nn.Module):

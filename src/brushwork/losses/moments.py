@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from brushwork.errors import OptionError
+from brushwork.losses._checks import at_least_float32
 from brushwork.ops.moments import mean_std
 
 
@@ -33,7 +34,9 @@ def moment_loss(
             f"moment_loss: features with {mean.shape[1]} channels, targets "
             f"{tuple(target_mean.shape)} / {tuple(target_std.shape)}"
         )
-    return (mean - target_mean.float()).pow(2).mean() + (std - target_std.float()).pow(2).mean()
+    return (mean - at_least_float32(target_mean)).pow(2).mean() + (
+        std - at_least_float32(target_std)
+    ).pow(2).mean()
 
 
 class MomentLoss(nn.Module):

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from brushwork.errors import OptionError
+from brushwork.losses._checks import at_least_float32
 
 
 def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -39,7 +40,7 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
         raise OptionError(f"gram_matrix: expected (B, C, H, W), got {tuple(features.shape)}")
     b, c, h, w = features.shape
     with torch.autocast(device_type=features.device.type, enabled=False):
-        f = features.float().reshape(b, c, h * w)
+        f = at_least_float32(features).reshape(b, c, h * w)
         if mask is None:
             return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
         if mask.dim() != 4 or mask.shape[-2:] != features.shape[-2:]:
@@ -47,7 +48,7 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
                 f"gram_matrix: mask shape {tuple(mask.shape)} does not fit features "
                 f"{tuple(features.shape)}"
             )
-        m = mask.float().reshape(mask.shape[0], mask.shape[1], 1, h * w)
+        m = at_least_float32(mask).reshape(mask.shape[0], mask.shape[1], 1, h * w)
         fm = f.unsqueeze(1) * m  # (B, R, C, HW)
         g = fm @ f.unsqueeze(1).transpose(2, 3)  # weight once: G_r = F diag(m) F^T
         area = m.sum(dim=-1, keepdim=True).clamp_min(1e-8)  # (B, R, 1, 1)
@@ -72,7 +73,7 @@ def style_loss(
         raise OptionError(
             f"style_loss: Gram {tuple(g.shape)} does not fit target {tuple(target_gram.shape)}"
         )
-    diff = (g - target_gram.float()).pow(2)
+    diff = (g - at_least_float32(target_gram)).pow(2)
     if mask is None:
         return diff.mean()
     return diff.mean(dim=(0, 2, 3)).sum()

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from brushwork.errors import OptionError
+from brushwork.losses._checks import at_least_float32
 
 
 def total_variation(image: torch.Tensor) -> torch.Tensor:
@@ -23,7 +24,7 @@ def total_variation(image: torch.Tensor) -> torch.Tensor:
     """
     if image.dim() != 4 or image.shape[-1] < 2 or image.shape[-2] < 2:
         raise OptionError(f"total_variation: expected (B, C, H>=2, W>=2), got {tuple(image.shape)}")
-    x = image.float()
+    x = at_least_float32(image)
     dx = (x[..., :, 1:] - x[..., :, :-1]).pow(2).mean()
     dy = (x[..., 1:, :] - x[..., :-1, :]).pow(2).mean()
     return dx + dy
