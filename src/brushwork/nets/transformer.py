@@ -12,6 +12,7 @@ net, N styles sharing all conv weights (:mod:`brushwork.nets.multistyle`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -45,6 +46,11 @@ class TransformerConfig(Options):
     residual_blocks: int = 5
     upsample: str = "nearest"
     styles: int = field(default=0, metadata=OMIT_DEFAULT)  # single-style configs omit it
+
+    def unconditional(self) -> TransformerConfig:
+        """The same net with plain instance norm (``styles=0``): what single- and multi-style
+        nets of one architecture share."""
+        return dataclasses.replace(self, styles=0)
 
     def __post_init__(self) -> None:
         if len(self.widths) != 3 or any(int(w) < 1 for w in self.widths):

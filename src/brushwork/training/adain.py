@@ -30,14 +30,13 @@ from brushwork.encoders.vgg19 import check_layers, load_vgg19
 from brushwork.errors import OptionError
 from brushwork.losses.content import content_loss
 from brushwork.losses.moments import moment_loss
-from brushwork.modelfile import read_model, write_model
+from brushwork.modelfile import write_model
 from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm, mean_std
-from brushwork.nets.registry import load_net
 from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer
+from brushwork.training.trainer import OneNetTrainer, seeded, warm_start
 
 ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 ARCHITECTURE = "adain_decoder"
@@ -291,12 +290,7 @@ def train_adain(
         "styles": {f.stem: file_digest(f) for f in files},
         "held_out": sorted(held_out),
     }
-    init_net = None
-    if init is not None:
-        init_net = load_net(read_model(init), expect=ARCHITECTURE)
-        if getattr(init_net, "config", None) != recipe.decoder:
-            raise OptionError(f"{init}: its decoder config differs from this recipe's")
-        record["init"] = str(init)
+    init_net = warm_start(init, ARCHITECTURE, recipe.decoder, record)
     describe: dict[str, Any] = {"description": description} if description else {}
     describe["data"] = photos.summary()
     describe["styles_seen"] = [f.stem for f in files]
@@ -307,8 +301,7 @@ def train_adain(
     preview_styles = [
         imageio.square(imageio.load(by_stem[n]).rgb, PREVIEW_SIDE) for n in names if n in by_stem
     ]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(loop.seed)
+    with seeded(loop.seed):
         r = AdaINDecoderRecipe(
             recipe,
             style_set,

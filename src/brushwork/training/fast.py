@@ -27,14 +27,13 @@ from brushwork.encoders.vgg19 import check_layers, load_vgg19
 from brushwork.errors import OptionError
 from brushwork.losses.perceptual import PerceptualLoss
 from brushwork.losses.temporal import temporal_loss
-from brushwork.modelfile import read_model, write_model
-from brushwork.nets.registry import load_net
+from brushwork.modelfile import write_model
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.ops.flow import inside, random_motion, warp
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
-from brushwork.training.trainer import OneNetTrainer
+from brushwork.training.trainer import OneNetTrainer, seeded, warm_start
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
@@ -239,17 +238,9 @@ def train_fast(
             "sha256": file_digest(style_path),
         }
         record["style_sha256"] = describe["style"]["sha256"]
-    init_net = None
-    if init is not None:
-        init_net = load_net(read_model(init), expect="transformer")
-        if getattr(init_net, "config", None) != recipe.net:
-            raise OptionError(
-                f"{init}: its net config differs from this recipe's; cannot warm-start"
-            )
-        record["init"] = str(init)
+    init_net = warm_start(init, "transformer", recipe.net, record)
     describe["data"] = photos.summary()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(loop.seed)
+    with seeded(loop.seed):
         fsr = FastStyleRecipe(
             recipe, style_img, init=init_net, describe=describe, folder=Path(output), dtype=dtype
         )

@@ -24,7 +24,6 @@ from torch import nn
 from brushwork import image as imageio
 from brushwork import zoo
 from brushwork.encoders.vgg19 import check_layers, load_vgg19
-from brushwork.errors import OptionError
 from brushwork.losses.perceptual import PerceptualLoss
 from brushwork.losses.style import gram_matrix
 from brushwork.modelfile import read_model
@@ -34,6 +33,7 @@ from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
+from brushwork.training.trainer import seeded, warm_start
 
 #: the loop options this method trains with unless told otherwise (the CLI's defaults)
 LOOP = LoopConfig(steps=1000, lr=2e-3, preview_every=100, checkpoint_every=50)
@@ -185,14 +185,7 @@ def train_lite(
         if "style" in cfg:
             describe["style"] = cfg["style"]
         record["teacher"] = {"name": teacher_path.name, "path": str(teacher_path)}
-    init_net = None
-    if init is not None:
-        init_net = load_net(read_model(init), expect="lite")
-        if getattr(init_net, "config", None) != recipe.net:
-            raise OptionError(
-                f"{init}: its net config differs from this recipe's; cannot warm start"
-            )
-        record["init"] = str(init)
+    init_net = warm_start(init, "lite", recipe.net, record)
     photos = PhotoFolder(data, crop=recipe.crop)
     style_img = None
     if style is not None:
@@ -202,8 +195,7 @@ def train_lite(
             style_img, imageio.size_for_long_side(style_img.size, recipe.style_size)
         )
     describe["data"] = photos.summary()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(loop.seed)
+    with seeded(loop.seed):
         lsr = LiteStyleRecipe(
             recipe,
             teacher_net,

@@ -39,6 +39,7 @@ from brushwork.nets.transformer import TransformerNet
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastRecipe, FastStyleRecipe, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
+from brushwork.training.trainer import seeded, warm_start
 
 #: the loop options of a multi-style run and of adding one style (the CLI's defaults)
 LOOP = LoopConfig(steps=20_000)
@@ -283,22 +284,22 @@ def train_multi(
         "data": str(Path(data)),
         "styles_sha256": [r["sha256"] for r in records],
     }
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(loop.seed)
+    with seeded(loop.seed):
         net = TransformerNet(recipe.net)
-    if init is not None:
-        start = load_net(read_model(init), expect="transformer")
+    start = warm_start(
+        init,
+        "transformer",
+        recipe.net,
+        record,
+        same=lambda a, b: a.unconditional() == b.unconditional(),
+    )
+    if start is not None:
         assert isinstance(start, TransformerNet)
-        if replace(start.config, styles=0) != replace(recipe.net, styles=0):
-            raise OptionError(
-                f"{init}: its net config differs from this recipe's; cannot warm-start"
-            )
         # a model of as many styles continues as it is (a later stage); any other seeds each slot
         same = styles_of(start) == len(images)
         net = TransformerNet(recipe.net) if same else spread(start, len(images))
         if same:
             net.load_state_dict(start.state_dict())
-        record["init"] = str(init)
     describe = {
         "description": description or f"{len(images)} styles: {', '.join(f.stem for f in files)}",
         "data": photos.summary(),

@@ -30,7 +30,7 @@ from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import check_weights
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer
+from brushwork.training.trainer import OneNetTrainer, seeded
 
 LOSSES = ("feature", "pixel")
 
@@ -184,8 +184,7 @@ def train_sr(
     describe: dict[str, Any] = {"description": description} if description else {}
     describe["data"] = photos.summary()
     record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(loop.seed)
+    with seeded(loop.seed):
         sr = SuperResolutionRecipe(recipe, describe=describe, folder=Path(output), dtype=dtype)
     return fit(sr, photos, output, loop=loop, record=record, resume=resume,
                overwrite=overwrite, progress=progress)  # fmt: skip

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -23,6 +24,8 @@ from torch import nn
 
 from brushwork.devices import autocast
 from brushwork.errors import OptionError
+from brushwork.modelfile import read_model
+from brushwork.nets.registry import load_net
 
 if TYPE_CHECKING:
     from brushwork.training.loop import LoopConfig
@@ -166,6 +169,25 @@ def seeded(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+def warm_start(
+    init: str | os.PathLike[str] | None,
+    expect: str,
+    config: Any,
+    record: dict[str, Any],
+    *,
+    same: Callable[[Any, Any], bool] = lambda a, b: a == b,
+) -> nn.Module | None:
+    """The net of model folder ``init`` to continue from (None without one): it must be an
+    ``expect`` net whose config ``same``-matches ``config``; ``record["init"]`` notes it."""
+    if init is None:
+        return None
+    net = load_net(read_model(init), expect=expect)
+    if not same(getattr(net, "config", None), config):
+        raise OptionError(f"{init}: its net config differs from this recipe's; cannot warm-start")
+    record["init"] = str(init)
+    return net
 
 
 def trainable(net: nn.Module, init: nn.Module | None = None) -> nn.Module:
