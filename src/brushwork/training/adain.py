@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -36,7 +36,7 @@ from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer, seeded, warm_start
+from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded, warm_start
 
 ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 ARCHITECTURE = "adain_decoder"
@@ -256,11 +256,7 @@ def train_adain(
     loop: LoopConfig | None = None,
     held_out: Sequence[str] = (),
     init: str | os.PathLike[str] | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
-    dtype: torch.dtype = torch.float32,
-    description: str = "",
+    **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Train an AdaIN decoder and write a model folder to ``output``.
 
@@ -272,6 +268,8 @@ def train_adain(
         init: a decoder model folder to warm-start from (same decoder config), e.g. the
             result of a reconstruction stage.
     """
+    dtype = run.get("dtype", torch.float32)
+    description = run.get("description", "")
     recipe = recipe or AdaINRecipe()
     loop = loop or LOOP
     photos = PhotoFolder(content, crop=recipe.crop)
@@ -319,9 +317,7 @@ def train_adain(
         output,
         loop=loop,
         record=record,
-        resume=resume,
-        overwrite=overwrite,
-        progress=progress,
+        **run,
         preview_photos=[imageio.load(p).rgb for p in pick],
     )
 

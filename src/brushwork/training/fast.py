@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +33,7 @@ from brushwork.ops.flow import inside, random_motion, warp
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
-from brushwork.training.trainer import OneNetTrainer, seeded, warm_start
+from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded, warm_start
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
@@ -206,11 +206,7 @@ def train_fast(
     recipe: FastRecipe | None = None,
     loop: LoopConfig | None = None,
     init: str | os.PathLike[str] | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
-    dtype: torch.dtype = torch.float32,
-    description: str = "",
+    **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Train a fast style on a folder of photos and write a model folder to ``output``.
 
@@ -223,6 +219,8 @@ def train_fast(
         resume: continue a stopped run from its checkpoint.
         dtype: dtype of the saved weights (float16 halves the file).
     """
+    dtype = run.get("dtype", torch.float32)
+    description = run.get("description", "")
     recipe = recipe or FastRecipe()
     loop = loop or LOOP
     photos = PhotoFolder(data, crop=recipe.crop)
@@ -250,7 +248,5 @@ def train_fast(
         output,
         loop=loop,
         record=record,
-        resume=resume,
-        overwrite=overwrite,
-        progress=progress,
+        **run,
     )

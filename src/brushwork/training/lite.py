@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +33,7 @@ from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
-from brushwork.training.trainer import seeded, warm_start
+from brushwork.training.trainer import RunOptions, seeded, warm_start
 
 #: the loop options this method trains with unless told otherwise (the CLI's defaults)
 LOOP = LoopConfig(steps=1000, lr=2e-3, preview_every=100, checkpoint_every=50)
@@ -157,10 +157,7 @@ def train_lite(
     init: str | os.PathLike[str] | None = None,
     recipe: LiteRecipe | None = None,
     loop: LoopConfig | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
-    dtype: torch.dtype = torch.float32,
+    **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Distil the fast style ``teacher`` (bundled name or model folder) into a lite net.
 
@@ -170,6 +167,7 @@ def train_lite(
         style: the teacher's style image, for the optional Gram term.
         init: a lite model folder to warm-start from (same net config).
     """
+    dtype = run.get("dtype", torch.float32)
     recipe = recipe or LiteRecipe()
     recipe = recipe.one_gram_term(with_style_image=style is not None)
     loop = loop or LOOP
@@ -211,7 +209,5 @@ def train_lite(
         output,
         loop=loop,
         record=record,
-        resume=resume,
-        overwrite=overwrite,
-        progress=progress,
+        **run,
     )

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 from PIL import Image
@@ -33,7 +33,7 @@ from brushwork.training.checkpoint import (
     save_checkpoint,
 )
 from brushwork.training.data import PhotoFolder
-from brushwork.training.trainer import StepContext, Trainer
+from brushwork.training.trainer import RunOptions, StepContext, Trainer
 
 PREVIEW_SIDE = 192
 
@@ -129,10 +129,8 @@ def fit(
     *,
     loop: LoopConfig,
     record: dict[str, Any],
-    resume: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
     preview_photos: list[Image.Image] | None = None,
+    **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Train ``trainer``'s nets on ``data`` and write the model into ``folder``.
 
@@ -142,10 +140,12 @@ def fit(
         folder: the model folder; checkpoints, previews and the log go there too.
         loop: steps, batch, optimiser and schedule options.
         record: the full recipe as JSON-able data; a resumed run must match it.
-        resume: continue from ``folder/checkpoint.safetensors``.
-        overwrite: start afresh even if ``folder`` holds a model or checkpoint.
         preview_photos: fixed photos for previews (default: four from ``data``).
+        run: resume, overwrite, progress (see :class:`~brushwork.training.trainer.RunOptions`;
+            dtype and description are the trainer's, for :meth:`Trainer.finish_nets`).
     """
+    resume, overwrite = run.get("resume", False), run.get("overwrite", False)
+    progress = run.get("progress", True)
     out = Path(folder)
     rank, world = _distributed()
     if rank == 0:

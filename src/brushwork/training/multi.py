@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 from PIL import Image
@@ -39,7 +39,7 @@ from brushwork.nets.transformer import TransformerNet
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastRecipe, FastStyleRecipe, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import seeded, warm_start
+from brushwork.training.trainer import RunOptions, seeded, warm_start
 
 #: the loop options of a multi-style run and of adding one style (the CLI's defaults)
 LOOP = LoopConfig(steps=20_000)
@@ -258,11 +258,7 @@ def train_multi(
     recipe: MultiRecipe | None = None,
     loop: LoopConfig | None = None,
     init: str | os.PathLike[str] | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
-    dtype: torch.dtype = torch.float32,
-    description: str = "",
+    **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Train one net on several style images (one slot each) and write it to ``output``.
 
@@ -271,6 +267,8 @@ def train_multi(
         init: a single- or multi-style model to warm-start the shared weights from (for
             example an identity net); its norm parameters seed every slot.
     """
+    dtype = run.get("dtype", torch.float32)
+    description = run.get("description", "")
     loop = loop or LOOP
     if len(styles) < 2:
         raise OptionError("a multi-style net needs at least two --style images")
@@ -320,9 +318,7 @@ def train_multi(
         output,
         loop=loop,
         record=record,
-        resume=resume,
-        overwrite=overwrite,
-        progress=progress,
+        **run,
     )
 
 
@@ -334,9 +330,7 @@ def train_add_style(
     output: str | os.PathLike[str] | None = None,
     style_weight: float | None = None,
     loop: LoopConfig | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
+    **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Add a style to a trained model by training its new slot's scales and shifts alone.
 
@@ -399,7 +393,7 @@ def train_add_style(
         seed=loop.seed,
     )
     elsewhere = output is not None and dest.resolve() != src.resolve()
-    if elsewhere and not overwrite and (dest / WEIGHTS_FILE).exists():
+    if elsewhere and not run.get("overwrite") and (dest / WEIGHTS_FILE).exists():
         raise OptionError(f"{dest}: already holds a model; pass --overwrite")
     if elsewhere and (src / STYLE_PREVIEWS).is_dir():
         for old in (src / STYLE_PREVIEWS).glob("*.jpg"):
@@ -412,9 +406,7 @@ def train_add_style(
         work,
         loop=loop,
         record=record,
-        resume=resume,
-        overwrite=overwrite,
-        progress=progress,
+        **run,
     )
     result.folder = dest
     return result

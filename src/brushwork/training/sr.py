@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -30,7 +30,7 @@ from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import check_weights
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer, seeded
+from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded
 
 LOSSES = ("feature", "pixel")
 
@@ -170,14 +170,12 @@ def train_sr(
     *,
     recipe: SRRecipe | None = None,
     loop: LoopConfig | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
-    dtype: torch.dtype = torch.float32,
-    description: str = "",
+    **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Train a super-resolution net on random crops of a folder of photos and write a model
     folder to ``output`` (checkpoints, previews and log.jsonl there meanwhile)."""
+    dtype = run.get("dtype", torch.float32)
+    description = run.get("description", "")
     recipe = recipe or SRRecipe()
     loop = loop or LOOP
     photos = PhotoFolder(data, crop=recipe.crop)
@@ -186,5 +184,4 @@ def train_sr(
     record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}
     with seeded(loop.seed):
         sr = SuperResolutionRecipe(recipe, describe=describe, folder=Path(output), dtype=dtype)
-    return fit(sr, photos, output, loop=loop, record=record, resume=resume,
-               overwrite=overwrite, progress=progress)  # fmt: skip
+    return fit(sr, photos, output, loop=loop, record=record, **run)

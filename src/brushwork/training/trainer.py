@@ -16,7 +16,7 @@ import math
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import torch
 from PIL import Image
@@ -32,6 +32,25 @@ if TYPE_CHECKING:
 
 #: the name of a one-net method's net and of its optimizer
 NET = "net"
+
+
+class RunOptions(TypedDict, total=False):
+    """How a training run treats its model folder: the keyword options every ``train_*``
+    function takes (``**run``) and passes on to :func:`~brushwork.training.loop.fit`.
+
+    Keys:
+        resume: continue from the folder's checkpoint.
+        overwrite: start afresh over a model or checkpoint there.
+        progress: show a progress bar (default: yes).
+        dtype: of the saved weights (float16 halves the file; default float32).
+        description: one line for model lists.
+    """
+
+    resume: bool
+    overwrite: bool
+    progress: bool
+    dtype: torch.dtype
+    description: str
 
 
 class StepContext:
