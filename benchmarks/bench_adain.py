@@ -35,7 +35,7 @@ from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.losses.moments import moment_loss
 from brushwork.nets.adain import mean_std
 from brushwork.pipelines._common import style_tensor
-from brushwork.pipelines.arbitrary import load_adain
+from brushwork.pipelines.arbitrary import ArbitraryStyle, load_adain
 from brushwork.pipelines.optimize import OptimizeConfig, build_loss, optimize_result
 from brushwork.training.adain import ADAIN_STYLE_LAYERS
 
@@ -63,7 +63,9 @@ class Judge:
         return out | {"moments": moments}
 
 
-def run_pair(adain, photo: str, style: str, size: int, steps: int, repeats: int = 3) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def run_pair(
+    adain: ArbitraryStyle, photo: str, style: str, size: int, steps: int, repeats: int = 3
+) -> dict[str, object]:
     img = _judge.held_photo(photo, size)
     painting = imageio.load(DATA / "style" / f"{style}.jpg").rgb
     x = imageio.to_tensor(img)
@@ -137,7 +139,9 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; decoder {args.model} "
           f"({adain.config.get('training', {}).get('steps')} steps), photo {args.photo}")  # fmt: skip
     rows = []
-    print(f"\n1. losses at {small} px, content / Gram style / total / moment style (lower is better)")
+    print(
+        f"\n1. losses at {small} px, content / Gram style / total / moment style (lower is better)"
+    )
     print(f"  {'style':22s} {'':7s} {'AdaIN (one pass)':40s} {'100 L-BFGS steps':40s} 300 steps")
     for group, styles in (("unseen", unseen), ("seen", args.seen)):
         for style in styles:

@@ -19,6 +19,11 @@ full net it was distilled from (target: within 15%), and a side-by-side picture.
 Peak RSS is the whole process's, so memory freed by one cell may still be held when the next
 runs: measure the 4K cells in a process of their own (``--sizes 4k --repeats 0``), as
 ``make bench`` does.
+
+``--smoke`` runs the same code at tiny sizes to prove it works in seconds (its figures mean
+nothing): the last of ``--archs`` only, at 64x48, one timed call per cell, a small convolution
+for the limit, one lite style on one photo at 64 px; torch.compile (tens of seconds per net on
+a CPU) is skipped, and the cache of exported graphs and the picture go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import argparse
 import json
 import os
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -78,12 +84,12 @@ class PeakRSS:
             return int(f.read().split()[1]) * PAGE
 
 
-def conv_peak() -> tuple[float, float]:
+def conv_peak(side: int = 128, repeats: int = 5) -> tuple[float, float]:
     """GFLOP/s of a large 3x3 convolution (256 -> 256 channels at 128x128), fp32 and bf16 (bf16
     only where the CPU has it: emulated, it is 20x slower and would only waste the run)."""
     conv = nn.Conv2d(256, 256, 3, padding=1).eval()
-    x = torch.rand(1, 256, 128, 128)
-    flops = 2 * 128 * 128 * 9 * 256 * 256
+    x = torch.rand(1, 256, side, side)
+    flops = 2 * side * side * 9 * 256 * 256
     out = [0.0, 0.0]
     dtypes = [torch.float32] + ([torch.bfloat16] if bf16_supported(torch.device("cpu")) else [])
     for i, dtype in enumerate(dtypes):
@@ -91,7 +97,7 @@ def conv_peak() -> tuple[float, float]:
         with torch.inference_mode():
             c(xi)
             times = []
-            for _ in range(5):
+            for _ in range(repeats):
                 t = time.perf_counter()
                 c(xi)
                 times.append(time.perf_counter() - t)
@@ -145,9 +151,27 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="no lite-against-full section")
     ap.add_argument("--skip-reference", action="store_true", help="ratios then read 1.00x")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, to prove it runs")
     args = ap.parse_args()
-    os.environ.setdefault("BRUSHWORK_HOME", str(Path(__file__).resolve().parents[1] / ".bench"))
-    fp32, bf16 = conv_peak()
+    if not args.smoke:
+        os.environ.setdefault("BRUSHWORK_HOME", str(Path(__file__).resolve().parents[1] / ".bench"))
+        run(args, {s: SIZES[s] for s in args.sizes}, conv_peak())
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_inference_") as tmp:
+        os.environ["BRUSHWORK_HOME"] = tmp
+        args.archs, args.repeats, args.budget = args.archs[-1:], 1, 0.0
+        args.photos, args.quality_size = args.photos[:1], 64
+        if "compile" in args.backends:
+            args.backends = [b for b in args.backends if b != "compile"]
+            print("torch.compile skipped in smoke mode (it compiles for tens of seconds)")
+        run(args, {"smoke": (48, 64)}, conv_peak(side=32, repeats=2))
+
+
+def run(
+    args: argparse.Namespace, sizes: dict[str, tuple[int, int]], peaks: tuple[float, float]
+) -> None:
+    """The table for ``args`` at ``sizes`` (label -> (height, width)), then the lite section."""
+    fp32, bf16 = peaks
     peak = max(fp32, bf16)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"bf16 fast: {bf16_supported(torch.device('cpu'))}")  # fmt: skip
@@ -168,8 +192,7 @@ def main() -> None:
             compile_ = b == "compile"
             styles[b] = FastStyle(net, name=arch, config=config, precision="auto",
                                   backend="torch" if compile_ else b, compile=compile_)  # fmt: skip
-        for size in args.sizes:
-            hw = SIZES[size]
+        for size, hw in sizes.items():
             x = torch.rand(1, 3, *hw)
             tiled = hw[0] * hw[1] > 1536 * 1536
             flops = count_flops(net, hw)
@@ -206,12 +229,14 @@ def main() -> None:
                       flush=True)  # fmt: skip
     report: dict[str, Any] = {"peak_gflops": {"fp32": fp32, "bf16": bf16}, "rows": rows}
     if not args.skip_quality:
-        report["lite_quality"] = lite_quality(args.photos, args.quality_size)
+        report["lite_quality"] = lite_quality(
+            args.photos, args.quality_size, 1 if args.smoke else None
+        )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 
 
-def lite_quality(photos: list[str], size: int) -> list[dict[str, Any]]:
+def lite_quality(photos: list[str], size: int, limit: int | None = None) -> list[dict[str, Any]]:
     """Each bundled lite style against its full net on held-out photos: content and style loss
     under the full style's training objective (target: within 15%), and a side-by-side picture
     (photo, full, lite) in .bench/lite_vs_full.jpg."""
@@ -220,7 +245,7 @@ def lite_quality(photos: list[str], size: int) -> list[dict[str, Any]]:
     from brushwork import zoo
     from brushwork.pipelines.fast import load
 
-    lites = [n for n in zoo.names() if n.endswith("_lite")]
+    lites = [n for n in zoo.names() if n.endswith("_lite")][:limit]
     print(f"\n2. lite against full net, held-out photos at {size} px (target: losses within 15%)")
     print(f"{'style':18s} {'photo':12s} {'full: content':>14s} {'style':>9s}   "
           f"{'lite: content':>14s} {'style':>9s}   {'ratio c':>7s} {'ratio s':>7s}")  # fmt: skip

@@ -15,6 +15,12 @@ Prints, from one run
      the mean of the other styles) and after.
 
     python benchmarks/bench_multistyle.py [--steps-per-style 80] [--add-steps 300]
+
+``--smoke`` runs every section at tiny sizes to prove it works in seconds (its figures mean
+nothing): a multi net of two styles against a single net of the first (1 identity step, 1
+step per style, 32 px crops, batch 1), one of the
+bundled model's styles, 1 add-style step, one photo at 48 px, paintings at 64 px (but the one
+added, at its recipe's size); trained nets go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -43,12 +49,16 @@ from brushwork.training.multi import MultiRecipe, train_add_style, train_multi
 
 DATA = _judge.DATA
 MODEL = "paintings"
+#: --smoke: the long side of the paintings in training and judging (None: the recipe's)
+SMOKE_STYLE_SIZE: int | None = None
 
 
 def evaluate(
     stylise: Any, rec: dict[str, Any], style_file: str, photos: list[str], size: int
 ) -> dict[str, float]:
     """Mean content and style loss over held-out photos under the recipe's objective."""
+    if SMOKE_STYLE_SIZE is not None:
+        rec = {**rec, "style_size": SMOKE_STYLE_SIZE}
     loss, _, _ = _judge.judge_for(rec, style_file)
     rows = []
     for photo in photos:
@@ -74,9 +84,15 @@ def same_budget(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     """Multi-style against single-style nets trained here with the same photos per style."""
     net = TransformerConfig(widths=(16, 32, 64))
     common: dict[str, Any] = dict(
-        crop=args.crop, style_size=320, style_weight=0.5, tv_weight=0.0, net=net
+        crop=args.crop,
+        style_size=SMOKE_STYLE_SIZE or 320,
+        style_weight=0.5,
+        tv_weight=0.0,
+        net=net,
     )
-    loop: dict[str, Any] = dict(batch_size=4, lr=2e-3, checkpoint_every=0, preview_every=0)
+    loop: dict[str, Any] = dict(
+        batch_size=args.batch_size, lr=2e-3, checkpoint_every=0, preview_every=0
+    )
     identity = work / "identity"
     train_fast(
         DATA / "train",
@@ -101,12 +117,13 @@ def same_budget(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     multi_s = time.perf_counter() - t
     rec = recipe_of(read_model(work / "multi").config)
     print(
-        f"\n2. same budget, trained here: {n} steps per style, {args.crop} px crops, batch 4, "
+        f"\n2. same budget, trained here: {n} steps per style, {args.crop} px crops, "
+        f"batch {args.batch_size}, "
         f"from one identity net ({multi_s:.0f} s for the multi net)"
     )
     print("  style                 multi: content   style   | single: content   style")
     rows = []
-    for f in files:
+    for f in files[: args.compared]:
         t = time.perf_counter()
         train_fast(
             DATA / "train",
@@ -145,7 +162,7 @@ def bundled(args: argparse.Namespace) -> list[dict[str, Any]]:
     print("  style                 multi: content   style   | single: content   style  steps")
     singles = _judge.single_styles()
     rows = []
-    for s in model.config["styles"]:
+    for s in model.config["styles"][: args.bundled_styles]:
         multi = evaluate(load(MODEL, style=s["name"]), rec, s["file"], args.photos, args.size)
         row: dict[str, Any] = {"style": s["name"], "multi": multi}
         line = f"  {s['name']:22s} {multi['content']:9.3g} {multi['style']:9.3g}   |"
@@ -171,7 +188,9 @@ def add_style(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         new,
         DATA / "train",
         output=out,
-        loop=LoopConfig(steps=args.add_steps, batch_size=4, lr=1e-2, checkpoint_every=50),
+        loop=LoopConfig(
+            steps=args.add_steps, batch_size=args.batch_size, lr=1e-2, checkpoint_every=50
+        ),
         progress=False,
     )
     seconds = time.perf_counter() - t
@@ -205,7 +224,17 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--work", type=Path, default=None, help="keep trained nets here")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, to prove it runs")
     args = ap.parse_args()
+    args.batch_size, args.compared, args.bundled_styles = 4, None, None
+    if args.smoke:
+        global SMOKE_STYLE_SIZE
+        SMOKE_STYLE_SIZE = 64
+        args.styles, args.photos = args.styles[:2], args.photos[:1]
+        args.steps_per_style = min(args.steps_per_style, 1)
+        args.identity_steps, args.add_steps = 1, min(args.add_steps, 1)
+        args.crop, args.size, args.batch_size = 32, 48, 1
+        args.compared, args.bundled_styles = 1, 1
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:

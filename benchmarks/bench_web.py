@@ -12,6 +12,10 @@ server's peak memory bounded whatever the burst (the queue holds files, not pixe
 HTTP path adding little to the pipeline's own time.
 
     python benchmarks/bench_web.py [--requests 20] [--workers 1]
+
+``--smoke`` runs the same code with a 64 px photo, two styles, one direct and one sequential
+call and a burst of 2, to prove it works in seconds (its figures mean nothing); the server's
+files go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,27 +58,42 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, to prove it runs")
     args = ap.parse_args()
+    if not args.smoke:
+        run(args, STYLES, None, 4, dict(os.environ))
+        return
+    args.requests = min(args.requests, 2)
+    with tempfile.TemporaryDirectory(prefix="bench_web_") as tmp:
+        run(args, STYLES[:2], 64, 1, {**os.environ, "TMPDIR": tmp})
 
+
+def run(
+    args: argparse.Namespace, styles: list[str], side: int | None, calls: int, env: dict[str, str]
+) -> None:
+    """The figures for ``args`` with ``styles``, the photo at long side ``side`` (None: as it
+    is), ``calls`` timed direct and sequential calls; the server runs with ``env``."""
     img = imageio.load(_judge.DATA / PHOTO).rgb
+    if side is not None:
+        img = imageio.resize(img, imageio.size_for_long_side(img.size, side))
     buf = io.BytesIO()
     img.save(buf, "PNG")
     png = buf.getvalue()
 
     # baseline: the pipeline in-process (models loaded once, as the server keeps them)
-    models = {s: bw.load(s) for s in STYLES}
-    models[STYLES[0]].stylize(img)
+    models = {s: bw.load(s) for s in styles}
+    models[styles[0]].stylize(img)
     t = time.perf_counter()
-    for i in range(4):
-        models[STYLES[i % 4]].stylize(img)
-    direct = (time.perf_counter() - t) / 4
+    for i in range(calls):
+        models[styles[i % len(styles)]].stylize(img)
+    direct = (time.perf_counter() - t) / calls
     del models
 
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "brushwork.cli", "serve", "--port", str(port),
          "--workers", str(args.workers), "--queue", "64"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -89,15 +109,15 @@ def main() -> None:
             r = httpx.post(
                 url + "/api/stylize",
                 files={"photo": ("photo.png", png)},
-                data={"style": STYLES[i % len(STYLES)]},
+                data={"style": styles[i % len(styles)]},
                 timeout=1200,
             )
             return r.status_code, time.perf_counter() - t0
 
-        for i in range(len(STYLES)):  # load every style once
+        for i in range(len(styles)):  # load every style once
             post(i)
         one_mb = peak_mb(server.pid)
-        seq = [post(i) for i in range(4)]
+        seq = [post(i) for i in range(calls)]
         http = sum(d for _, d in seq) / len(seq)
         t = time.perf_counter()
         with ThreadPoolExecutor(args.requests) as pool:
