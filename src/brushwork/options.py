@@ -37,7 +37,8 @@ class Options:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        return from_dict(cls, data)
+        options: Self = from_dict(cls, data)
+        return options
 
 
 def to_dict(options: object) -> dict[str, Any]:
@@ -112,7 +113,7 @@ def _convert(hint: Any, value: Any, what: str) -> Any:
         if value not in args:
             raise OptionError(f"{what} must be one of {', '.join(map(repr, args))}, got {value!r}")
         return value
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return from_dict(hint, value)
     if origin is tuple:
         if not isinstance(value, (list, tuple)):

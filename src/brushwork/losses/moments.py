@@ -21,7 +21,7 @@ def moment_loss(
 
     Args:
         input: features (B, C, H, W).
-        target_mean, target_std: (B or 1, C, 1, 1), as :func:`~brushwork.nets.adain.mean_std`
+        target_mean, target_std: (B or 1, C, 1, 1), as :func:`~brushwork.ops.moments.mean_std`
             returns them.
 
     Example:

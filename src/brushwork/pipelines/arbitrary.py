@@ -28,10 +28,11 @@ from brushwork.devices import autocast, resolve_device, resolve_precision
 from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import read_model
-from brushwork.nets.adain import AdaINDecoder, adaptive_instance_norm, mean_std
+from brushwork.nets.adain import AdaINDecoder, adaptive_instance_norm
 from brushwork.nets.multistyle import mixture
 from brushwork.nets.registry import load_net
 from brushwork.ops import color
+from brushwork.ops.moments import mean_std
 from brushwork.ops.regions import regions_from_mask
 from brushwork.pipelines._common import (
     ImageLike,

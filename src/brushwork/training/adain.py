@@ -31,7 +31,8 @@ from brushwork.errors import OptionError
 from brushwork.losses.content import content_loss
 from brushwork.losses.moments import moment_loss
 from brushwork.modelfile import write_model
-from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm, mean_std
+from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm
+from brushwork.ops.moments import mean_std
 from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest

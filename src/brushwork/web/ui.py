@@ -463,7 +463,8 @@ def image_input(label: str, height: int, elem_id: str) -> gr.Image:
 
     def as_uploaded(payload: Any) -> str | None:
         if payload is None or payload.path is None:  # bytes: Gradio writes them to a file
-            return gradio_preprocess(payload)  # type: ignore[no-any-return]
+            out = gradio_preprocess(payload)
+            return None if out is None else str(out)
         return str(payload.path)
 
     # on the instance: a subclass of a Gradio component makes Gradio write a .pyi beside this file
