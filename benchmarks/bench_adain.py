@@ -33,7 +33,7 @@ import _judge  # benchmarks/_judge.py
 from brushwork import image as imageio
 from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.losses.moments import moment_loss
-from brushwork.nets.adain import mean_std
+from brushwork.ops.moments import mean_std
 from brushwork.pipelines._common import style_tensor
 from brushwork.pipelines.arbitrary import ArbitraryStyle, load_adain
 from brushwork.pipelines.optimize import OptimizeConfig, build_loss, optimize_result

@@ -128,6 +128,9 @@ def crops(shown: dict[str, dict[str, torch.Tensor]], path: Path, side: int = 120
             tiles.append(np.full((side * 2, 4, 3), 255, np.uint8))
         lines.append(np.concatenate(tiles[:-1], axis=1))
         lines.append(np.full((4, lines[-1].shape[1], 3), 255, np.uint8))
+    if not lines:
+        print(f"no crop picture: none of {', '.join(s for _, s, _ in CROPS)} was measured")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.concatenate(lines[:-1], axis=0)).save(path)
 
