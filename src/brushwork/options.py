@@ -36,6 +36,13 @@ class Options:
         return to_dict(self)
 
     @classmethod
+    def net_options(cls, values: Mapping[str, Any], field: str = "net") -> Any:
+        """The options of this recipe's nested ``field`` (its net) from ``values``, by the
+        field's type: front ends build a net's options without importing the net's module."""
+        hint = typing.get_type_hints(cls)[field]
+        return from_dict(hint, values)
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         options: Self = from_dict(cls, data)
         return options

@@ -67,7 +67,6 @@ def train_fast_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Train a fast feed-forward style (Johnson et al., 2016) on a folder of photos."""
-    from brushwork.nets.transformer import TransformerConfig
     from brushwork.training.fast import FastRecipe, train_fast
 
     imageio.load(style)  # a bad style image fails before the VGG loads
@@ -80,7 +79,9 @@ def train_fast_cmd(
         style_weight=style_weight,
         tv_weight=tv_weight,
         temporal_weight=temporal_weight,
-        net=TransformerConfig(widths=parse_ints(widths, "--widths"), upsample=upsample),
+        net=FastRecipe.net_options(
+            {"widths": parse_ints(widths, "--widths"), "upsample": upsample}
+        ),
     )
     loop = _loop_config(locals())
     result = train_fast(
@@ -132,7 +133,6 @@ def train_lite_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Distil a fast style into the real-time lite net."""
-    from brushwork.nets.lite import LiteConfig
     from brushwork.training.lite import LiteRecipe, train_lite
 
     if style is not None:
@@ -144,7 +144,7 @@ def train_lite_cmd(
         style_weight=style_weight,
         pixel_weight=pixel_weight,
         texture_weight=texture_weight,
-        net=LiteConfig(widths=parse_ints(widths, "--widths")),
+        net=LiteRecipe.net_options({"widths": parse_ints(widths, "--widths")}),
     )
     loop = _loop_config(locals())
     result = train_lite(
@@ -199,7 +199,6 @@ def train_multi_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Train one net on many styles (conditional instance norm, Dumoulin et al., 2017)."""
-    from brushwork.nets.transformer import TransformerConfig
     from brushwork.training.multi import MultiRecipe, train_multi
 
     for s in style:
@@ -212,7 +211,7 @@ def train_multi_cmd(
         tv_weight=tv_weight,
         mix=mix,
         norm_lr=norm_lr,
-        net=TransformerConfig(widths=parse_ints(widths, "--widths")),
+        net=MultiRecipe.net_options({"widths": parse_ints(widths, "--widths")}),
     )
     loop = _loop_config(locals())
     result = train_multi(
@@ -322,7 +321,6 @@ def train_adain_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Train an AdaIN decoder for any style (Huang and Belongie, 2017)."""
-    from brushwork.nets.adain import DecoderConfig
     from brushwork.training.adain import AdaINRecipe, train_adain
 
     scale = parse_floats(style_scale, "--style-scale")
@@ -337,7 +335,7 @@ def train_adain_cmd(
         style_weight=style_weight,
         pixel_weight=pixel_weight,
         identity_weight=identity_weight,
-        decoder=DecoderConfig(width=width),
+        decoder=AdaINRecipe.net_options({"width": width}, field="decoder"),
     )
     loop = _loop_config(locals())
     result = train_adain(
@@ -383,7 +381,6 @@ def train_sr_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Train a super-resolution net (Johnson et al., 2016) on crops of a folder of photos."""
-    from brushwork.nets.sr import SRConfig
     from brushwork.training.sr import SRRecipe, train_sr
 
     recipe = SRRecipe(
@@ -391,7 +388,7 @@ def train_sr_cmd(
         sigma=sigma,
         loss=loss,
         tv_weight=tv_weight,
-        net=SRConfig(scale=scale, channels=channels, residual_blocks=blocks),
+        net=SRRecipe.net_options({"scale": scale, "channels": channels, "residual_blocks": blocks}),
     )
     result = train_sr(
         data,
