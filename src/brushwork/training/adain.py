@@ -37,7 +37,7 @@ from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded, warm_start
+from brushwork.training.trainer import OneNetTrainer, RunOptions, evaluating, seeded, warm_start
 
 ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 ARCHITECTURE = "adain_decoder"
@@ -183,12 +183,10 @@ class AdaINDecoderRecipe(OneNetTrainer):
         self, net: nn.Module, photos: list[Image.Image], device: torch.device
     ) -> Image.Image:
         """Top row: the photos; then one row per preview style, the style first."""
-        was_training = net.training
-        net.eval()
         layer = self.recipe.decoder.layer
         blank = Image.new("RGB", (PREVIEW_SIDE, PREVIEW_SIDE), "white")
         rows = [[blank, *photos]]
-        with torch.no_grad():
+        with evaluating(net):
             for style in self.preview_styles:
                 fs = self.encoder(imageio.to_tensor(style).to(device), [layer])[layer]
                 row = [style]
@@ -198,7 +196,6 @@ class AdaINDecoderRecipe(OneNetTrainer):
                     y = net(t)[..., : p.size[1], : p.size[0]]
                     row.append(imageio.to_pil(y.float().clamp(0, 1).cpu()))
                 rows.append(row)
-        net.train(was_training)
         return imageio.grid(rows, PREVIEW_SIDE)
 
     def finish(

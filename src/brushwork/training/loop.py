@@ -33,7 +33,7 @@ from brushwork.training.checkpoint import (
     save_checkpoint,
 )
 from brushwork.training.data import PhotoFolder
-from brushwork.training.trainer import RunOptions, StepContext, Trainer
+from brushwork.training.trainer import RunOptions, StepContext, Trainer, evaluating
 
 PREVIEW_SIDE = 192
 
@@ -111,14 +111,11 @@ def check_output_folder(folder: Path, *, resume: bool, overwrite: bool) -> None:
 
 def preview_grid(net: nn.Module, photos: list[Image.Image], device: torch.device) -> Image.Image:
     """Photos on the top row, the net's outputs under them."""
-    was_training = net.training
-    net.eval()
     outs = []
-    with torch.no_grad():
+    with evaluating(net):
         for img in photos:
             y = net(imageio.to_tensor(img).to(device)).float().clamp(0, 1).cpu()
             outs.append(imageio.to_pil(y))
-    net.train(was_training)
     return imageio.grid([photos, outs], PREVIEW_SIDE)
 
 

@@ -39,7 +39,7 @@ from brushwork.nets.transformer import TransformerNet
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastRecipe, FastStyleRecipe, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import RunOptions, seeded, warm_start
+from brushwork.training.trainer import RunOptions, evaluating, seeded, warm_start
 
 #: the loop options of a multi-style run and of adding one style (the CLI's defaults)
 LOOP = LoopConfig(steps=20_000)
@@ -190,10 +190,8 @@ class MultiStyleRecipe(FastStyleRecipe):
         self, net: nn.Module, photos: list[Image.Image], device: torch.device
     ) -> Image.Image:
         """The photos on top, then one row per trained style."""
-        was_training = net.training
-        net.eval()
         rows = [photos]
-        with torch.no_grad():
+        with evaluating(net):
             for slot in self.slots:
                 cond = torch.zeros(1, styles_of(self.multi), device=device)
                 cond[0, slot] = 1.0
@@ -206,7 +204,6 @@ class MultiStyleRecipe(FastStyleRecipe):
                         for p in photos
                     ]
                 )
-        net.train(was_training)
         self.rows = rows[1:]
         return imageio.grid(rows, PREVIEW_SIDE)
 

@@ -30,7 +30,7 @@ from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import check_weights
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded
+from brushwork.training.trainer import OneNetTrainer, RunOptions, evaluating, seeded
 
 LOSSES = ("feature", "pixel")
 
@@ -144,17 +144,14 @@ def preview_rows(
 ) -> Image.Image:
     """Bicubic, net and ground truth of a centre crop of each (degraded) photo, as a grid, the
     crops at their own resolution so that detail shows."""
-    was_training = net.training
-    net.eval()
     rows: list[list[Image.Image]] = [[], [], []]
-    with torch.no_grad():
+    with evaluating(net):
         for img in photos:
             hr = crop_to_multiple(_centre(imageio.to_tensor(img), PREVIEW_SIDE), scale).to(device)
             low = degrade(hr, scale, sigma)
             bicubic = F.interpolate(low, scale_factor=float(scale), mode="bicubic")
             for row, t in zip(rows, (bicubic, net(low), hr), strict=True):
                 row.append(imageio.to_pil(t.float().clamp(0, 1).cpu()))
-    net.train(was_training)
     return imageio.grid(rows, PREVIEW_SIDE)
 
 

@@ -190,6 +190,18 @@ def seeded(seed: int) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def evaluating(net: nn.Module) -> Iterator[None]:
+    """``net`` in eval mode without gradients for the block (a preview), then as it was."""
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        net.train(was_training)
+
+
 def warm_start(
     init: str | os.PathLike[str] | None,
     expect: str,
