@@ -49,3 +49,19 @@ def test_the_lazy_table_is_the_public_list() -> None:
     from brushwork import _LAZY
 
     assert sorted([*_LAZY, "__version__"]) == sorted(brushwork.__all__)
+
+
+def test_the_default_video_path_needs_nothing_beyond_a_plain_install() -> None:
+    """`brushwork video` defaults to --temporal flow (OpenCV's optical flow): OpenCV is a core
+    dependency, and without it the error says what to install (issue 21)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("opencv-python-headless") for d in project["dependencies"])
+
+
+def test_without_opencv_the_flow_error_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from brushwork.errors import OptionError
+    from brushwork.ops.flow import require_opencv
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # as if not installed
+    with pytest.raises(OptionError, match="pip install opencv-python-headless.*--temporal off"):
+        require_opencv()

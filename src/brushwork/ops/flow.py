@@ -3,7 +3,8 @@ Transfer for Videos", GCPR 2016): dense flow between frames, backward warping, a
 forward-backward consistency check that marks occluded pixels and motion boundaries.
 
 Flow is estimated with DIS (Kroeger et al., "Fast Optical Flow using Dense Inverse Search",
-ECCV 2016) from OpenCV, an optional extra (``pip install 'brushwork[video]'``). Flows are
+ECCV 2016) from OpenCV (headless; a core dependency, so the default video path works on a
+plain install). Flows are
 (B, 2, H, W) float32 tensors in pixels, x then y; ``flow(a, b)`` maps each pixel p of frame
 ``a`` to where it is in frame ``b``: ``a(p) ~ b(p + flow(p))``.
 """
@@ -38,8 +39,8 @@ def require_opencv() -> Any:
         import cv2
     except ImportError:
         raise OptionError(
-            "temporal consistency needs OpenCV for optical flow: pip install 'brushwork[video]' "
-            "(or use --temporal off)"
+            "temporal consistency needs OpenCV for optical flow, which this install lacks: "
+            "pip install opencv-python-headless (or use --temporal off)"
         ) from None
     return cv2
 
