@@ -63,5 +63,5 @@ def test_without_opencv_the_flow_error_says_what_to_do(monkeypatch: pytest.Monke
     from brushwork.ops.flow import require_opencv
 
     monkeypatch.setitem(sys.modules, "cv2", None)  # as if not installed
-    with pytest.raises(OptionError, match="pip install opencv-python-headless.*--temporal off"):
+    with pytest.raises(OptionError, match=r"pip install opencv-python-headless.*--temporal off"):
         require_opencv()
