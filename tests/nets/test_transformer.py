@@ -10,7 +10,7 @@ from brushwork.nets.transformer import TransformerConfig, TransformerNet
 TINY = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
 
 
-@pytest.mark.parametrize("upsample", ["nearest", "transpose"])
+@pytest.mark.parametrize("upsample", ["nearest", "bilinear", "transpose"])
 @pytest.mark.parametrize("hw", [(16, 16), (37, 50), (101, 64), (17, 33)])
 def test_odd_sizes_come_out_the_size_they_went_in(upsample: str, hw: tuple[int, int]) -> None:
     net = TransformerNet(TransformerConfig(widths=(4, 8, 8), residual_blocks=1, upsample=upsample))
@@ -37,7 +37,7 @@ def test_config_round_trip_and_errors() -> None:
     with pytest.raises(OptionError, match="widths"):
         TransformerConfig(widths=(16, 32))
     with pytest.raises(OptionError, match="upsample"):
-        TransformerConfig(upsample="bilinear")
+        TransformerConfig(upsample="bicubic")
     with pytest.raises(OptionError, match="unknown fields: depth"):
         TransformerConfig.from_dict({"depth": 3})
 

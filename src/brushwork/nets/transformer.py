@@ -25,7 +25,7 @@ from brushwork.errors import OptionError, unknown_choice
 from brushwork.nets.norm import ConditionalInstanceNorm, InstanceNorm
 from brushwork.options import OMIT_DEFAULT, Options
 
-UPSAMPLES = ("nearest", "transpose")
+UPSAMPLES = ("nearest", "bilinear", "transpose")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class TransformerConfig(Options):
     Args:
         widths: channels after the first conv and the two downsampling convs (paper: 32/64/128).
         residual_blocks: number of residual blocks (paper: 5).
-        upsample: ``"nearest"`` (resize + conv) or ``"transpose"`` (fractionally strided conv).
+        upsample: ``"nearest"`` or ``"bilinear"`` (resize + conv) or ``"transpose"``
+            (fractionally strided conv).
         styles: 0 for a single-style net (plain instance norm), N >= 1 for conditional instance
             norm with N style slots.
     """
@@ -102,14 +103,20 @@ class ConvBlock(nn.Module):
 
 
 class UpsampleConv(nn.Module):
-    """2x nearest-neighbour upsampling then a conv: no checkerboard artefacts."""
+    """2x resize (nearest-neighbour or bilinear) then a conv: no checkerboard artefacts of a
+    transposed conv (Odena et al., "Deconvolution and Checkerboard Artifacts", 2016)."""
 
-    def __init__(self, cin: int, cout: int, kernel: int = 3) -> None:
+    def __init__(self, cin: int, cout: int, kernel: int = 3, mode: str = "nearest") -> None:
         super().__init__()
         self.conv = ConvLayer(cin, cout, kernel)
+        self.mode = mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        if self.mode == "nearest":
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        else:
+            x = F.interpolate(x, scale_factor=2.0, mode=self.mode, align_corners=False)
+        out: torch.Tensor = self.conv(x)
         return out
 
 
@@ -159,7 +166,12 @@ class TransformerNet(nn.Module):
         self.config = cfg = config or TransformerConfig()
         w1, w2, w3 = cfg.widths
         s = cfg.styles
-        up = UpsampleConv if cfg.upsample == "nearest" else TransposeConv
+
+        def up(cin: int, cout: int) -> nn.Module:
+            if cfg.upsample == "transpose":
+                return TransposeConv(cin, cout)
+            return UpsampleConv(cin, cout, mode=cfg.upsample)
+
         self.encoder = nn.Sequential(
             ConvBlock(ConvLayer(3, w1, 9, 1), w1, s),
             ConvBlock(ConvLayer(w1, w2, 3, 2), w2, s),
