@@ -802,3 +802,31 @@ def test_sigterm_cleans_up_like_ctrl_c(data, tmp_path) -> None:  # type: ignore[
     assert code == 0
     logged = [json.loads(line)["step"] for line in log.read_text().splitlines()]
     assert max(logged) == done + 3
+
+
+def test_apply_runs_any_model_by_its_registered_method(pair, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`brushwork apply` finds the method from the model's config: a fast style gives what
+    `stylize` gives; an upscaler upscales; an AdaIN decoder needs a style image (one line)."""
+    c, _ = pair
+    small = tmp_path / "small.png"
+    Image.open(c).convert("RGB").resize((40, 30)).save(small)
+    assert (
+        run(["apply", "starry_night", str(small), "-o", str(tmp_path / "a.png"), "-q"], capsys)[0]
+        == 0
+    )
+    assert (
+        run(
+            ["stylize", str(small), "-s", "starry_night", "-o", str(tmp_path / "s.png"), "-q"],
+            capsys,
+        )[0]
+        == 0
+    )
+    a = np.asarray(Image.open(tmp_path / "a.png"), dtype=np.int16)
+    s = np.asarray(Image.open(tmp_path / "s.png"), dtype=np.int16)
+    assert a.shape == s.shape and np.abs(a - s).max() <= 1
+    assert (
+        run(["apply", "sr-x4", str(small), "-o", str(tmp_path / "big.png"), "-q"], capsys)[0] == 0
+    )
+    assert Image.open(tmp_path / "big.png").size == (160, 120)
+    code, _, err = run(["apply", "adain", str(small), "-o", str(tmp_path / "x.png")], capsys)
+    assert code == 1 and err.startswith("error: adain: an adain model paints with a style image")

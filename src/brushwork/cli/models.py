@@ -105,7 +105,7 @@ def apply_cmd(
     spec = methods.for_path(model)
     if spec.can("style_image"):
         raise OptionError(
-            f"{model}: a {spec.name} model paints with a style image you give; use "
+            f"{model}: an {spec.name} model paints with a style image you give; use "
             f"brushwork stylize photo.jpg -s painting.jpg"
         )
     pipeline = spec.pipeline(model)
