@@ -136,7 +136,7 @@ def test_option_errors(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(OptionError, match="takes no style images"):
         bw.stylize_video(src, tmp_path / "o.mp4", LITE, style=data / "style/mondrian.jpg")
     monkeypatch.setitem(sys.modules, "cv2", None)  # OpenCV not installed
-    with pytest.raises(OptionError, match=r"brushwork\[video\].*--temporal off"):
+    with pytest.raises(OptionError, match=r"pip install opencv-python-headless.*--temporal off"):
         bw.stylize_video(src, tmp_path / "o.mp4", LITE)
     r = bw.stylize_video(src, tmp_path / "o.mp4", LITE, temporal="off", end=0.1, size=64,
                          progress=False)  # fmt: skip
