@@ -50,3 +50,9 @@ def autocast(precision: str, device: torch.device) -> contextlib.AbstractContext
     if precision == "bf16":
         return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def at_least_float32(x: torch.Tensor) -> torch.Tensor:
+    """``x`` in float32 for statistics and losses (bf16 activations are upcast), or as it is
+    when it is float64 (so gradcheck can check the functions themselves)."""
+    return x if x.dtype == torch.float64 else x.float()

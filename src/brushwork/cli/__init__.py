@@ -67,18 +67,14 @@ def _run(args: list[str]) -> int:
         return 1
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except typer.Abort as exc:  # click turns a KeyboardInterrupt (or Terminated) into Abort
-        cause = exc.__context__ or exc.__cause__
-        stop = cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt()
-        typer.echo(f"error: {_stopped(stop)}", err=True)
-        return _stop_code(stop)
+    except typer.Abort:  # click's form of a Ctrl-C
+        return _report_stop(None)
     except typer.TyperException as exc:
         hint = " (see brushwork --help)"
         typer.echo(f"error: {_one_line(exc.format_message())}{hint}", err=True)
         return 1
     except KeyboardInterrupt as exc:
-        typer.echo(f"error: {_stopped(exc)}", err=True)
-        return _stop_code(exc)
+        return _report_stop(exc)
     except MemoryError:
         typer.echo("error: out of memory; use a smaller --size", err=True)
         return 1
@@ -91,7 +87,15 @@ def _run(args: list[str]) -> int:
         )
         return 1
     if _pending_stop:  # a signal typer turned into a silent exit code
-        stop = _pending_stop.pop()
-        typer.echo(f"error: {_stopped(stop)}", err=True)
-        return _stop_code(stop)
+        return _report_stop(None)
     return code if isinstance(code, int) else 0  # a command's typer.Exit(code) arrives here
+
+
+def _report_stop(exc: BaseException | None) -> int:
+    """One line and the shell's code for a stop: the signal the handlers recorded, else the
+    interrupt that arrived (Ctrl-C when there is none)."""
+    stop = _pending_stop.pop() if _pending_stop else exc
+    if not isinstance(stop, KeyboardInterrupt):
+        stop = KeyboardInterrupt()
+    typer.echo(f"error: {_stopped(stop)}", err=True)
+    return _stop_code(stop)

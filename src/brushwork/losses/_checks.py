@@ -17,9 +17,3 @@ def check_same_shape(
     if broadcast_batch and b.dim() == 4 and b.shape[0] == 1 and a.shape[1:] == b.shape[1:]:
         return
     raise OptionError(f"{where}: shapes differ, {tuple(a.shape)} vs {tuple(b.shape)}")
-
-
-def at_least_float32(x: torch.Tensor) -> torch.Tensor:
-    """``x`` in float32 for the loss arithmetic (bf16 activations are upcast), or as it is
-    when it is float64 (so gradcheck can check the losses themselves)."""
-    return x if x.dtype == torch.float64 else x.float()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from brushwork.losses._checks import at_least_float32, check_same_shape
+from brushwork.devices import at_least_float32
+from brushwork.losses._checks import check_same_shape
 
 
 def content_loss(input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

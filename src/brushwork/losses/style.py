@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from brushwork.devices import at_least_float32
 from brushwork.errors import OptionError
-from brushwork.losses._checks import at_least_float32
 
 
 def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from brushwork.devices import at_least_float32
 from brushwork.errors import OptionError
-from brushwork.losses._checks import at_least_float32
 
 
 def total_variation(image: torch.Tensor) -> torch.Tensor:

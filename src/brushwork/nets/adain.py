@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from brushwork.devices import at_least_float32
 from brushwork.errors import OptionError
 from brushwork.ops.moments import EPS, mean_std
 from brushwork.options import Options
@@ -50,7 +51,7 @@ def adaptive_instance_norm(
             f"adaptive_instance_norm: content has {content.shape[1]} channels, "
             f"style {s_mean.shape[1]}"
         )
-    x = content if content.dtype == torch.float64 else content.float()
+    x = at_least_float32(content)
     return (x - c_mean) / c_std * s_std + s_mean
 
 

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.devices import at_least_float32
 from brushwork.errors import OptionError
 
 EPS = 1e-5
@@ -32,7 +33,7 @@ def instance_norm(
     Returns:
         (B, C, H, W).
     """
-    x = x if x.dtype == torch.float64 else x.float()
+    x = at_least_float32(x)
     if stats is None:
         return F.instance_norm(x, eps=eps)
     mean, var = stats
@@ -101,7 +102,7 @@ class InstanceNorm(nn.Module):
         """The statistics to normalise with (``None``: ``x``'s own), as ``mode`` says."""
         stats = None
         if self.mode == "record":
-            xf = x if x.dtype == torch.float64 else x.float()
+            xf = at_least_float32(x)
             self.stats = stats = (
                 xf.mean(dim=(2, 3), keepdim=True),
                 xf.var(dim=(2, 3), keepdim=True, unbiased=False),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import torch
 
+from brushwork.devices import at_least_float32
 from brushwork.errors import OptionError
 
 EPS = 1e-5
@@ -31,7 +32,7 @@ def mean_std(
     """
     if features.dim() != 4:
         raise OptionError(f"mean_std: expected (B, C, H, W), got {tuple(features.shape)}")
-    x = features if features.dtype == torch.float64 else features.float()
+    x = at_least_float32(features)
     if mask is None:
         var, mean = torch.var_mean(x, dim=(2, 3), keepdim=True, correction=0)
         return mean, (var + eps).sqrt()

@@ -37,7 +37,14 @@ from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer, RunOptions, evaluating, seeded, warm_start
+from brushwork.training.trainer import (
+    OneNetTrainer,
+    RunOptions,
+    evaluating,
+    seeded,
+    trainable,
+    warm_start,
+)
 
 ADAIN_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 ARCHITECTURE = "adain_decoder"
@@ -146,11 +153,7 @@ class AdaINDecoderRecipe(OneNetTrainer):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         self.recipe = recipe
-        self.net: nn.Module = AdaINDecoder(recipe.decoder)
-        if init is not None:
-            self.net.load_state_dict(init.state_dict())
-        for p in self.net.parameters():
-            p.requires_grad_(True)
+        self.net: nn.Module = trainable(AdaINDecoder(recipe.decoder), init)
         self.encoder = load_vgg19(max_layer=recipe.decoder.layer)
         self.styles = styles
         self.preview_styles = list(preview_styles)

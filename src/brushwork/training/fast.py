@@ -33,7 +33,7 @@ from brushwork.ops.flow import inside, random_motion, warp
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
-from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded, warm_start
+from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded, trainable, warm_start
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
@@ -117,11 +117,7 @@ class FastStyleRecipe(OneNetTrainer):
     ) -> None:
         self.recipe = recipe
         self.architecture = "transformer"
-        self.net: nn.Module = TransformerNet(recipe.net)
-        if init is not None:
-            self.net.load_state_dict(init.state_dict())
-        for p in self.net.parameters():
-            p.requires_grad_(True)
+        self.net: nn.Module = trainable(TransformerNet(recipe.net), init)
         encoder = load_vgg19(max_layer=_deepest([*recipe.content_layers, *recipe.style_layers]))
         self.loss = PerceptualLoss(
             encoder,

@@ -33,7 +33,7 @@ from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
-from brushwork.training.trainer import RunOptions, seeded, warm_start
+from brushwork.training.trainer import RunOptions, seeded, trainable, warm_start
 
 #: the loop options this method trains with unless told otherwise (the CLI's defaults)
 LOOP = LoopConfig(steps=1000, lr=2e-3, preview_every=100, checkpoint_every=50)
@@ -101,11 +101,7 @@ class LiteStyleRecipe(FastStyleRecipe):
     ) -> None:
         self.recipe = recipe  # type: ignore[assignment]
         self.architecture = "lite"
-        self.net = LiteNet(recipe.net)
-        if init is not None:
-            self.net.load_state_dict(init.state_dict())
-            for p in self.net.parameters():
-                p.requires_grad_(True)
+        self.net = trainable(LiteNet(recipe.net), init)
         self.teacher = teacher.eval() if teacher is not None else None
         for p in self.teacher.parameters() if self.teacher is not None else []:
             p.requires_grad_(False)
