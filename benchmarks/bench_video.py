@@ -24,6 +24,10 @@ above flow, with a zoomed still region) is written to .bench/video_strip_<clip>.
 ``--optimize`` a short Gatys run (Ruder et al.'s warped initialisation) is compared as well.
 
     python benchmarks/bench_video.py [--seconds 4] [--methods starry_night starry_night_lite adain]
+    python benchmarks/bench_video.py --methods starry_night starry_night=retrained/starry_night
+
+A method ``NAME=FOLDER`` is the model in FOLDER judged as the bundled style NAME (a retrained net
+beside today's).
 
 ``--smoke`` runs the same code on the first 5 frames of each clip at 64 px (and, with
 ``--optimize``, 2 frames at 48 px with 2 steps) to prove it works in seconds (its figures mean
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -107,8 +112,14 @@ def stylizer(method: str, size: tuple[int, int]) -> tuple[Any, Any, dict[str, An
         model = load_adain()
         style = DATA / "style" / ADAIN_STYLE
         return adain_frames(model, [style], size=size), model, {"style": style}
-    model = load_fast(method)
+    name, _, path = method.partition("=")  # NAME=FOLDER: a retrained NAME, judged as NAME
+    model = load_fast(path or name)
     return fast_frames(model), model, {}
+
+
+def slug(method: str) -> str:
+    """A file-name-safe form of a method (``NAME=FOLDER`` has slashes)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", method)
 
 
 def style_judge(method: str, first: np.ndarray) -> Any:
@@ -121,7 +132,8 @@ def style_judge(method: str, first: np.ndarray) -> Any:
         h, w = first.shape[:2]
         s = style_tensor(style, w * h, 1.0)
         return build_loss(to_tensor(first), [s], OptimizeConfig(), torch.device("cpu"))
-    loss, _, _ = _judge.judge(method.removesuffix("_lite") if method.endswith("_lite") else method)
+    name = method.partition("=")[0]
+    loss, _, _ = _judge.judge(name.removesuffix("_lite"))
     return loss
 
 
@@ -198,7 +210,7 @@ def bench_clip(
                     (y[0].clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()
                 )
 
-            r = stylize_video(clip, out / f"{clip.stem}_{method}_{temporal}.mp4", model,
+            r = stylize_video(clip, out / f"{clip.stem}_{slug(method)}_{temporal}.mp4", model,
                               end=seconds, size=size, temporal=temporal, overwrite=True,
                               progress=False, callback=keep, **extra)  # fmt: skip
             e2e = r.seconds / r.frames
@@ -215,7 +227,7 @@ def bench_clip(
         )
         strip(
             rows,
-            strips / f"video_strip_{clip.stem}_{method}.png",
+            strips / f"video_strip_{clip.stem}_{slug(method)}.png",
             first=min(10, len(inputs) - 4),
         )
         results[method] = res
@@ -271,6 +283,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=4.0, help="part of the clip to stylise")
     ap.add_argument("--methods", nargs="*", default=["starry_night", "starry_night_lite", "adain"])
     ap.add_argument("--optimize", action="store_true", help="also compare a short Gatys run")
+    ap.add_argument("--clips", nargs="*", default=["sintel", "bunny"], help="sintel and/or bunny")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--smoke", action="store_true", help="5 frames at 64 px, to prove it runs")
     args = ap.parse_args()
@@ -289,8 +302,10 @@ def main() -> None:
     else:
         out = ROOT / ".bench" / "video"
         out.mkdir(parents=True, exist_ok=True)
-        results["sintel"] = bench_clip(sintel, None, args.methods, out)
-        results["bunny"] = bench_clip(bunny, args.seconds, args.methods, out)
+        if "sintel" in args.clips:
+            results["sintel"] = bench_clip(sintel, None, args.methods, out)
+        if "bunny" in args.clips:
+            results["bunny"] = bench_clip(bunny, args.seconds, args.methods, out)
         if args.optimize:
             results["optimize"] = bench_optimize(sintel, 6, 256, 60)
     if args.json:

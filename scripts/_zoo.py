@@ -19,14 +19,28 @@ from brushwork.modelfile import (
 )
 from brushwork.zoo import ZOO_DIR
 
+#: recipe keys a stage records when its recipe has them (fast, lite, adain, sr stages)
+STAGE_KEYS = (
+    "crop",
+    "style_size",
+    "jitter",
+    "temporal_weight",
+    "feature_layers",
+    "texture_weight",
+    "pixel_weight",
+)
+
 
 def stage_history(folder: Path) -> list[dict[str, Any]]:
     """Every stage that led to the model in ``folder``, first to last, following the warm-start
-    chain back to the identity net (each stage's config.json holds only its own recipe)."""
+    chain back to the identity net, or to a bundled model, whose config.json already lists the
+    stages that made it (each stage's own config.json holds only its own recipe)."""
     stages: list[dict[str, Any]] = []
     path: Path | None = folder
     while path is not None:
         cfg = read_model(path).config
+        if path != folder and cfg.get("stages"):  # a bundled model: its history is recorded
+            return [*cfg["stages"], *stages[::-1]]
         rec = training_record(cfg)
         recipe = recipe_of(cfg)
         entry = {
@@ -37,9 +51,11 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
             "lr": rec.get("loop", {}).get("lr"),
             "batch_size": rec.get("loop", {}).get("batch_size"),
         }
-        for key in ("feature_layers", "texture_weight", "pixel_weight"):  # lite, adain stages
-            if key in recipe:
+        for key in STAGE_KEYS:
+            if recipe.get(key):
                 entry[key] = recipe[key]
+        if rec.get("date"):
+            entry["date"] = rec["date"]
         stages.append(entry)
         path = Path(rec["init"]) if rec.get("init") else None
     return stages[::-1]

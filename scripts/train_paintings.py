@@ -1,5 +1,14 @@
-"""Reproduce the bundled multi-style model ``paintings`` (``make paintings``): ten public-domain
-paintings in one net with conditional instance norm (Dumoulin et al., 2017).
+"""Train the bundled multi-style model ``paintings`` further, or reproduce it (``make
+paintings``): ten public-domain paintings in one net with conditional instance norm (Dumoulin
+et al., 2017).
+
+By default the bundled model **continues from its bundled weights** for one more stage
+(``--stage-steps``) with the single styles' new terms: VGG-grid jitter 8 and the stability loss
+(weight 3e6; see scripts/train_zoo.py); ``--install`` appends the stage to its recorded history::
+
+    python scripts/train_paintings.py --stage-steps 2000 --install
+
+``--from-scratch`` reproduces the original chain:
 
 Frugal CPU recipe: the shared weights start from the zoo's identity net (``make zoo`` trains it
 first), every style slot from its norm parameters; widths 16/32/64, 128 px crops, batch 4, one
@@ -13,14 +22,17 @@ single styles (each resumes from its checkpoint; a killed run loses at most 50 s
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import time
 from pathlib import Path
 
 from _zoo import install  # scripts/_zoo.py
-from brushwork.modelfile import WEIGHTS_FILE
+from brushwork.modelfile import WEIGHTS_FILE, read_model, recipe_of
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.training.checkpoint import CHECKPOINT_FILE
 from brushwork.training.loop import LoopConfig
 from brushwork.training.multi import MultiRecipe, train_multi
+from brushwork.zoo import ZOO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -52,7 +64,18 @@ def main() -> None:
     ap.add_argument("--gpu", action="store_true", help="the paper's scale on a CUDA device")
     ap.add_argument("--stages", type=int, default=None, help="run only the first N stages")
     ap.add_argument("--install", action="store_true", help="copy the last stage run into the zoo")
+    ap.add_argument("--from-scratch", action="store_true", help="the original chain, not a stage")
+    ap.add_argument("--stage-steps", type=int, default=2000, help="steps of a continued stage")
+    ap.add_argument("--lr", type=float, default=1e-3, help="of the continued stage")
+    ap.add_argument("--jitter", type=int, default=8)
+    ap.add_argument("--temporal-weight", type=float, default=3e6)
+    ap.add_argument(
+        "--tag", default=time.strftime("%Y%m%d"), help="names this run's stage folder (resume)"
+    )
     args = ap.parse_args()
+    if not args.from_scratch and not args.gpu:
+        continue_paintings(args)
+        return
     net = TransformerConfig(widths=(16, 32, 64))
     crop, stages, init = 128, STAGES, args.work / "identity"
     if args.gpu:
@@ -80,6 +103,37 @@ def main() -> None:
             description=f"{len(PAINTINGS)} public-domain paintings in one net",
         )
     if args.install and out is not None:
+        install(out, NAME)
+
+
+def continue_paintings(args: argparse.Namespace) -> None:
+    """One more stage for the bundled ``paintings``, from its bundled weights."""
+    bundled = ZOO_DIR / NAME
+    recipe = dataclasses.replace(
+        MultiRecipe.from_dict(recipe_of(read_model(bundled).config)),
+        jitter=args.jitter,
+        temporal_weight=args.temporal_weight,
+    )
+    out = args.work / f"{NAME}_{args.tag}"
+    if not (out / WEIGHTS_FILE).exists():
+        print(f"== {NAME}: {args.stage_steps} more steps from the bundled weights", flush=True)
+        train_multi(
+            args.data,
+            [args.styles_dir / f"{p}.jpg" for p in PAINTINGS],
+            out,
+            recipe=recipe,
+            loop=LoopConfig(
+                steps=args.stage_steps,
+                batch_size=4,
+                lr=args.lr,
+                checkpoint_every=50,
+                preview_every=250,
+            ),
+            init=bundled,
+            resume=(out / CHECKPOINT_FILE).exists(),
+            description=read_model(bundled).config.get("description", ""),
+        )
+    if args.install:
         install(out, NAME)
 
 

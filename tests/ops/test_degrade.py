@@ -56,3 +56,13 @@ def test_sizes_must_divide_the_scale() -> None:
     assert degrade(crop_to_multiple(x, 8), 8).shape[-2:] == (3, 5)
     with pytest.raises(OptionError, match="divisible"):
         degrade(x, 4)
+
+
+def test_degrade_runs_in_float32_under_bf16_autocast() -> None:
+    # the bf16 training step of a super-resolution net degrades its batch inside autocast;
+    # bicubic antialiasing has no bf16 kernel, so this failed before degradation left autocast
+    hr = torch.rand(2, 3, 32, 32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        low = degrade(hr, 4)
+    assert low.dtype == torch.float32
+    torch.testing.assert_close(low, degrade(hr, 4))

@@ -47,3 +47,23 @@ def test_shapes_are_checked() -> None:
         psnr_y(torch.rand(1, 3, 4, 4), torch.rand(1, 3, 4, 5))
     with pytest.raises(OptionError):
         ssim_y(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8))
+
+
+def test_grid_pattern_finds_a_grid_a_photo_does_not_have(small) -> None:  # type: ignore[no-untyped-def]
+    from brushwork import image as imageio
+    from brushwork.ops.quality import fine_detail, grid_pattern
+
+    photo = imageio.to_tensor(small("content/tubingen.jpg", 256))
+    # hatching locked to a 4-pixel grid: +-8 grey levels on a diagonal, as a short training leaves
+    ys, xs = torch.meshgrid(
+        torch.arange(photo.shape[-2]), torch.arange(photo.shape[-1]), indexing="ij"
+    )
+    hatch = ((ys + xs) % 4 < 2).float() * 2 - 1
+    hatched = (photo + hatch * 8 / 219).clamp(0, 1)
+    assert grid_pattern(photo) < 2.0
+    assert grid_pattern(hatched) == pytest.approx(8.0, rel=0.1)  # the luma amplitude, 0-255
+    assert fine_detail(hatched) > fine_detail(photo) + 0.02
+    # shifting the picture moves the grid's phase, not its strength
+    assert grid_pattern(hatched[..., 1:, 3:]) == pytest.approx(grid_pattern(hatched), rel=0.1)
+    with pytest.raises(OptionError):
+        grid_pattern(photo[..., :4, :4])

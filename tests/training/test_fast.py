@@ -183,3 +183,28 @@ def test_stability_loss_is_zero_for_a_net_that_moves_with_its_input(small) -> No
     assert still < 1e-3 and glued > 20 * still
     with pytest.raises(OptionError, match="temporal_weight"):
         FastRecipe(temporal_weight=-1.0)
+
+
+def test_jitter_scores_the_output_and_photo_at_one_random_offset(small) -> None:  # type: ignore[no-untyped-def]
+    from brushwork import image as imageio
+    from brushwork.nets.transformer import TransformerNet
+
+    photo = imageio.to_tensor(small("content/tubingen.jpg", 64))[..., :48, :48]
+    style = small("style/starry_night.jpg", 64)
+    recipe = FastRecipe(crop=48, style_size=64, net=TINY, jitter=5)
+    trainer = FastStyleRecipe(recipe, style, folder=Path("unused"))
+    trainer.to(torch.device("cpu"))
+    torch.manual_seed(0)
+    net = TransformerNet(TINY)
+    torch.manual_seed(3)
+    parts = trainer.losses(net, photo)
+    torch.manual_seed(3)
+    dy, dx = (int(v) for v in torch.randint(5, (2,)))
+    y = net(photo)
+    trainer.loss.set_content(photo[..., dy : dy + 44, dx : dx + 44])
+    expected = trainer.loss(y[..., dy : dy + 44, dx : dx + 44])
+    assert float(parts["total"]) == pytest.approx(float(expected["total"]), rel=1e-5)
+    unshifted = trainer.loss(y[..., :44, :44])  # another offset scores differently
+    assert (dy, dx) != (0, 0) and float(unshifted["total"]) != pytest.approx(float(parts["total"]))
+    with pytest.raises(OptionError, match="jitter"):
+        FastRecipe(crop=48, jitter=24)

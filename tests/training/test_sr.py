@@ -79,3 +79,25 @@ def test_bad_recipes_are_refused() -> None:
         SRRecipe(loss="gan")
     with pytest.raises(OptionError):
         SRRecipe(sigma=-1.0)
+
+
+def test_a_stage_continues_from_a_model_with_jitter_in_bf16(tmp_path: Path, data: Path) -> None:
+    first = tmp_path / "first"
+    recipe = SRRecipe(crop=48, loss="feature", net=TINY)
+    train_sr(data / "content", first, recipe=recipe, loop=loop(2), progress=False)
+    start = load_net(read_model(first), expect="sr")
+    # a continued stage that barely moves: the net written is the one it started from
+    more = tmp_path / "more"
+    jittered = SRRecipe(crop=48, loss="feature", net=TINY, jitter=4)
+    train_sr(data / "content", more, recipe=jittered, loop=loop(3, lr=1e-12, precision="bf16"),
+             init=first, progress=False)  # fmt: skip
+    cont = load_net(read_model(more), expect="sr")
+    for (name, a), b in zip(start.state_dict().items(), cont.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, msg=name)
+    assert read_model(more).config["recipe"]["jitter"] == 4
+    assert all(v == v for v in log(more, "total"))  # bf16 steps ran (degrade left autocast)
+    with pytest.raises(OptionError, match="jitter"):
+        SRRecipe(crop=48, net=TINY, jitter=24)
+    with pytest.raises(OptionError, match="net config"):
+        train_sr(data / "content", tmp_path / "x8", recipe=SRRecipe(crop=64, net=SRConfig(scale=8)),
+                 loop=loop(1), init=first, progress=False)  # fmt: skip

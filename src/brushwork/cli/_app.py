@@ -50,6 +50,24 @@ PreviewOpt = Annotated[int, typer.Option(help="Write previews every N steps.")]
 CheckpointOpt = Annotated[int, typer.Option(help="Checkpoint every N steps.")]
 
 
+JitterOpt = Annotated[
+    int,
+    typer.Option(
+        help="The loss sees the output shifted by a random 0..N-1 px each step (no grid-locked "
+        "hatching or dots; 8 for styles, 4 for super-resolution; 0: off)."
+    ),
+]
+
+
+TemporalTrainOpt = Annotated[
+    float,
+    typer.Option(
+        help="Video stability: weight of the temporal loss on synthetic motion (Wang et al. "
+        "2020; about 3e6; 0: off)."
+    ),
+]
+
+
 ResumeOpt = Annotated[bool, typer.Option(help="Continue from OUTPUT/checkpoint.")]
 
 

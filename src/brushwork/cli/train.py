@@ -14,12 +14,14 @@ from brushwork.cli._app import (
     CheckpointOpt,
     DataOpt,
     DeviceOpt,
+    JitterOpt,
     PrecisionOpt,
     PreviewOpt,
     QuietOpt,
     RestartOpt,
     ResumeOpt,
     SeedOpt,
+    TemporalTrainOpt,
     _echo_path,
     parse_floats,
     parse_ints,
@@ -50,10 +52,8 @@ def train_fast_cmd(
     ] = "relu1_2,relu2_2,relu3_3,relu4_3",
     widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
     upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
-    temporal_weight: Annotated[
-        float,
-        typer.Option(help="Video stability: weight of the temporal loss on synthetic motion."),
-    ] = 0.0,
+    temporal_weight: TemporalTrainOpt = 0.0,
+    jitter: JitterOpt = 0,
     init: Annotated[
         Path | None, typer.Option(help="Model folder to warm-start from (same widths).")
     ] = None,
@@ -79,6 +79,7 @@ def train_fast_cmd(
         style_weight=style_weight,
         tv_weight=tv_weight,
         temporal_weight=temporal_weight,
+        jitter=jitter,
         net=FastRecipe.net_options(
             {"widths": parse_ints(widths, "--widths"), "upsample": upsample}
         ),
@@ -184,6 +185,8 @@ def train_multi_cmd(
     norm_lr: Annotated[
         float, typer.Option(help="Learning-rate multiplier of the per-style scales and shifts.")
     ] = 10.0,
+    temporal_weight: TemporalTrainOpt = 0.0,
+    jitter: JitterOpt = 0,
     widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
     init: Annotated[
         Path | None,
@@ -211,6 +214,8 @@ def train_multi_cmd(
         tv_weight=tv_weight,
         mix=mix,
         norm_lr=norm_lr,
+        temporal_weight=temporal_weight,
+        jitter=jitter,
         net=MultiRecipe.net_options({"widths": parse_ints(widths, "--widths")}),
     )
     loop = _loop_config(locals())
@@ -368,9 +373,16 @@ def train_sr_cmd(
     ] = 288,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
     tv_weight: Annotated[float, typer.Option(help="Total-variation weight (feature loss).")] = 1e4,
+    pixel_weight: Annotated[
+        float, typer.Option(help="Per-pixel MSE weight added to the feature loss.")
+    ] = 0.0,
     sigma: Annotated[float, typer.Option(help="Blur of the degradation (HR pixels).")] = 1.0,
     channels: Annotated[int, typer.Option(help="Feature maps of the net.")] = 64,
     blocks: Annotated[int, typer.Option(help="Residual blocks.")] = 4,
+    jitter: JitterOpt = 0,
+    init: Annotated[
+        Path | None, typer.Option(help="Model folder to continue from (same scale and net).")
+    ] = None,
     preview_every: PreviewOpt = 200,
     checkpoint_every: CheckpointOpt = 100,
     resume: ResumeOpt = False,
@@ -388,6 +400,8 @@ def train_sr_cmd(
         sigma=sigma,
         loss=loss,
         tv_weight=tv_weight,
+        pixel_weight=pixel_weight,
+        jitter=jitter,
         net=SRRecipe.net_options({"scale": scale, "channels": channels, "residual_blocks": blocks}),
     )
     result = train_sr(
@@ -395,6 +409,7 @@ def train_sr_cmd(
         output,
         recipe=recipe,
         loop=_loop_config(locals()),
+        init=init,
         resume=resume,
         overwrite=overwrite,
         progress=not quiet,

@@ -72,8 +72,9 @@ def degrade(hr: torch.Tensor, scale: int, sigma: float = SIGMA) -> torch.Tensor:
         raise OptionError(f"{w}x{h} is not divisible by the scale {scale}; crop_to_multiple first")
     if h < scale or w < scale:
         raise OptionError(f"{w}x{h} is smaller than the scale {scale}")
-    x = gaussian_blur(hr.float(), sigma) if sigma > 0 else hr.float()
-    out = F.interpolate(
-        x, size=(h // scale, w // scale), mode="bicubic", align_corners=False, antialias=True
-    )
+    with torch.autocast(hr.device.type, enabled=False):  # data, not a net: float32 always
+        x = gaussian_blur(hr.float(), sigma) if sigma > 0 else hr.float()
+        out = F.interpolate(
+            x, size=(h // scale, w // scale), mode="bicubic", align_corners=False, antialias=True
+        )
     return out.clamp(0, 1)

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable, Generator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from PIL import Image, UnidentifiedImageError
 
 from brushwork import image as imageio
 from brushwork.errors import ImageError, OptionError
+
+T = TypeVar("T")
 
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm"}
 
@@ -223,3 +228,24 @@ class StyleSet:
             for slot in range(rank * batch_size, (rank + 1) * batch_size)
         ]
         return torch.stack(out)
+
+
+def prefetched(make: Callable[[int], T], steps: range) -> Generator[T, None, None]:
+    """``make(s)`` for every step ``s``, each made on a background thread while the step before
+    it trains: photo decoding and resizing (Pillow releases the GIL) overlap the net's work
+    instead of stalling it. Errors surface at the step that needed the batch. ``close()`` the
+    generator to stop early; at most one batch is then made in vain.
+
+    Example:
+        >>> list(prefetched(lambda s: s * s, range(2, 5)))
+        [4, 9, 16]
+    """
+    if not steps:
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="brushwork-data") as pool:
+        ahead: Future[T] = pool.submit(make, steps[0])
+        for nxt in (*steps[1:], None):
+            current = ahead.result()
+            if nxt is not None:
+                ahead = pool.submit(make, nxt)
+            yield current

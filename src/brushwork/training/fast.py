@@ -30,6 +30,7 @@ from brushwork.losses.temporal import temporal_loss
 from brushwork.modelfile import write_model
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.ops.flow import inside, random_motion, warp
+from brushwork.ops.jitter import random_jitter
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
@@ -59,6 +60,10 @@ class FastRecipe(Options):
             flow, as in Wang et al., AAAI 2020); 0 turns it off.
         temporal_shift: largest shift of that motion in pixels (it also rotates and zooms a
             little); temporal_noise: std of the added pixel noise (camera noise, compression).
+        jitter: the losses see the output (and the photo) cropped at a random offset of up to
+            ``jitter`` - 1 pixels, a new one every step, so the net's 4-pixel output grid never
+            lines up with VGG's pooling grid (:mod:`brushwork.ops.jitter`): without it the net
+            learns a grid-locked hatching. 0 or 1 turns it off.
         net: the transform net's config.
     """
 
@@ -75,6 +80,7 @@ class FastRecipe(Options):
     temporal_weight: float = 0.0
     temporal_shift: float = 2.0
     temporal_noise: float = 0.02
+    jitter: int = 0
     net: TransformerConfig = field(default_factory=TransformerConfig)
 
     def __post_init__(self) -> None:
@@ -85,6 +91,10 @@ class FastRecipe(Options):
             ("content_weight", "style_weight", "tv_weight", "pixel_weight", "temporal_weight"),
         )
         check_weights(self, ("temporal_shift", "temporal_noise"))
+        if not 0 <= self.jitter < self.crop // 2:
+            raise OptionError(
+                f"jitter must be between 0 and {self.crop // 2 - 1}, got {self.jitter}"
+            )
         if self.style_size < imageio.MIN_SIDE:
             raise OptionError(f"style size must be at least {imageio.MIN_SIDE} px")
 
@@ -147,9 +157,10 @@ class FastStyleRecipe(OneNetTrainer):
         return preview_grid(net, photos, device)
 
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
-        self.loss.set_content(batch)
         y = net(batch)
-        parts: dict[str, torch.Tensor] = self.loss(y)
+        seen, photo = random_jitter(self.recipe.jitter, y, batch)  # one offset for both
+        self.loss.set_content(photo)
+        parts: dict[str, torch.Tensor] = self.loss(seen)
         if self.recipe.pixel_weight:
             parts["pixel"] = F.mse_loss(y.float(), batch.float())
             parts["total"] = parts["total"] + self.recipe.pixel_weight * parts["pixel"]

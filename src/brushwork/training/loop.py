@@ -32,7 +32,7 @@ from brushwork.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from brushwork.training.data import PhotoFolder
+from brushwork.training.data import PhotoFolder, prefetched
 from brushwork.training.trainer import RunOptions, StepContext, Trainer, evaluating
 
 PREVIEW_SIDE = 192
@@ -197,9 +197,13 @@ def fit(
         elapsed = seconds + time.perf_counter() - t_start
         save_checkpoint(ckpt, state, step=step, recipe=record, extra={"seconds": elapsed})
 
+    batches = prefetched(
+        lambda s: data.batch(loop.seed, s, loop.batch_size, rank=rank, world=world),
+        range(done, loop.steps),
+    )
     try:
-        while step < loop.steps:
-            batch = data.batch(loop.seed, step, loop.batch_size, rank=rank, world=world).to(device)
+        for cpu_batch in batches:
+            batch = cpu_batch.to(device)
             trainer.begin_step(step)
             parts = trainer.train_step(
                 models, batch, StepContext(optimizers, precision, device, step)
@@ -231,6 +235,7 @@ def fit(
             )
         raise
     finally:
+        batches.close()
         bar.close()
         if writer is not None:
             writer.close()

@@ -177,14 +177,11 @@ class MultiStyleRecipe(FastStyleRecipe):
         self.loss.style_targets = {
             layer: torch.einsum("bs,scd->bcd", weights, g) for layer, g in self.grams.items()
         }
-        self.loss.set_content(batch)
         set_condition(net, condition)
-        try:
-            y = net(batch)
+        try:  # the single-style losses (jitter, stability) with this step's styles
+            return super().losses(net, batch)
         finally:
             set_condition(net, None)
-        parts: dict[str, torch.Tensor] = self.loss(y)
-        return parts
 
     def preview(
         self, net: nn.Module, photos: list[Image.Image], device: torch.device

@@ -26,11 +26,19 @@ from brushwork.losses.perceptual import PerceptualLoss
 from brushwork.modelfile import write_model
 from brushwork.nets.sr import SRConfig, SRNet
 from brushwork.ops.degrade import SIGMA, crop_to_multiple, degrade
+from brushwork.ops.jitter import random_jitter
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import check_weights
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.trainer import OneNetTrainer, RunOptions, evaluating, seeded
+from brushwork.training.trainer import (
+    OneNetTrainer,
+    RunOptions,
+    evaluating,
+    seeded,
+    trainable,
+    warm_start,
+)
 
 LOSSES = ("feature", "pixel")
 
@@ -48,6 +56,12 @@ class SRRecipe(Options):
         loss: "feature" (VGG relu2_2 feature reconstruction + TV) or "pixel" (MSE).
         feature_layer: the VGG19 layer of the feature loss.
         tv_weight: weight of the total variation term (feature loss only).
+        pixel_weight: weight of a per-pixel MSE added to the feature loss (0: the paper's
+            feature loss alone). A little of it anchors flat areas, where the feature loss
+            alone lets a faint dot grid through (the net upsamples by nearest-neighbour stages).
+        jitter: the feature loss sees output and photo cropped at a random offset of up to
+            ``jitter`` - 1 pixels, a new one every step (:mod:`brushwork.ops.jitter`): without
+            it the net learns a dot grid locked to its upsampling and VGG's pooling. 0: off.
         net: the network's config (its ``scale`` is the model's scale).
     """
 
@@ -58,13 +72,19 @@ class SRRecipe(Options):
     loss: str = "feature"
     feature_layer: str = "relu2_2"
     tv_weight: float = 1e4
+    pixel_weight: float = 0.0
+    jitter: int = 0
     net: SRConfig = field(default_factory=SRConfig)
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise OptionError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
         check_layers({self.feature_layer: 1.0})
-        check_weights(self, ("tv_weight", "sigma"))
+        check_weights(self, ("tv_weight", "sigma", "pixel_weight"))
+        if not 0 <= self.jitter < self.crop // 2:
+            raise OptionError(
+                f"jitter must be between 0 and {self.crop // 2 - 1}, got {self.jitter}"
+            )
         if self.crop % self.net.scale or self.crop // self.net.scale < 8:
             raise OptionError(
                 f"crop must be a multiple of the scale {self.net.scale} and at least "
@@ -79,12 +99,13 @@ class SuperResolutionRecipe(OneNetTrainer):
         self,
         recipe: SRRecipe,
         *,
+        init: nn.Module | None = None,
         describe: dict[str, Any] | None = None,
         folder: Path,
         dtype: torch.dtype = torch.float32,
     ) -> None:
         self.recipe = recipe
-        self.net: nn.Module = SRNet(recipe.net)
+        self.net: nn.Module = trainable(SRNet(recipe.net), init)
         self.loss: PerceptualLoss | None = None
         if recipe.loss == "feature":
             self.loss = PerceptualLoss(
@@ -110,10 +131,13 @@ class SuperResolutionRecipe(OneNetTrainer):
         pixel = F.mse_loss(out.float(), batch.float())
         if self.loss is None:
             return {"pixel": pixel, "total": pixel}
-        self.loss.set_content(batch)
-        parts = self.loss(out)
-        return {"feature": parts["content"], "tv": parts["tv"], "pixel": pixel.detach(),
-                "total": parts["total"]}  # fmt: skip
+        seen, photo = random_jitter(self.recipe.jitter, out, batch)  # one offset for both
+        self.loss.set_content(photo)
+        parts = self.loss(seen)
+        total = parts["total"] + self.recipe.pixel_weight * pixel
+        if not self.recipe.pixel_weight:
+            pixel = pixel.detach()  # logged only
+        return {"feature": parts["content"], "tv": parts["tv"], "pixel": pixel, "total": total}
 
     def preview(
         self, net: nn.Module, photos: list[Image.Image], device: torch.device
@@ -167,10 +191,12 @@ def train_sr(
     *,
     recipe: SRRecipe | None = None,
     loop: LoopConfig | None = None,
+    init: str | os.PathLike[str] | None = None,
     **run: Unpack[RunOptions],
 ) -> TrainResult:
     """Train a super-resolution net on random crops of a folder of photos and write a model
-    folder to ``output`` (checkpoints, previews and log.jsonl there meanwhile)."""
+    folder to ``output`` (checkpoints, previews and log.jsonl there meanwhile); ``init``: a
+    model folder of the same net to continue from (a bundled model's weights)."""
     dtype = run.get("dtype", torch.float32)
     description = run.get("description", "")
     recipe = recipe or SRRecipe()
@@ -179,6 +205,9 @@ def train_sr(
     describe: dict[str, Any] = {"description": description} if description else {}
     describe["data"] = photos.summary()
     record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}
+    init_net = warm_start(init, "sr", recipe.net, record)
     with seeded(loop.seed):
-        sr = SuperResolutionRecipe(recipe, describe=describe, folder=Path(output), dtype=dtype)
+        sr = SuperResolutionRecipe(
+            recipe, init=init_net, describe=describe, folder=Path(output), dtype=dtype
+        )
     return fit(sr, photos, output, loop=loop, record=record, **run)

@@ -1,0 +1,53 @@
+"""The zoo scripts' shared part: a continued model's recorded history."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from brushwork.modelfile import CONFIG_FILE, read_model, training_record
+from brushwork.nets.transformer import TransformerConfig
+from brushwork.training.fast import FastRecipe, train_fast
+from brushwork.training.loop import LoopConfig
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+@pytest.fixture
+def zoo_scripts(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import _zoo
+
+    yield _zoo
+    sys.modules.pop("_zoo", None)
+
+
+def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
+    tmp_path: Path,
+    data: Path,
+    zoo_scripts,  # type: ignore[no-untyped-def]
+) -> None:
+    net = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)
+    loop = LoopConfig(steps=2, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
+    style = data / "style" / "starry_night.jpg"
+    bundled = tmp_path / "bundled"
+    train_fast(data / "content", style, bundled, recipe=FastRecipe(crop=48, style_size=64, net=net),
+               loop=loop, progress=False)  # fmt: skip
+    old = [{"stage": "identity", "steps": 300}, {"stage": "starry_night", "steps": 700}]
+    cfg = json.loads((bundled / CONFIG_FILE).read_text())
+    (bundled / CONFIG_FILE).write_text(json.dumps(cfg | {"stages": old}))
+
+    more = tmp_path / "starry_night_20261203"
+    recipe = FastRecipe(crop=48, style_size=64, net=net, jitter=8, temporal_weight=3e6)
+    train_fast(data / "content", style, more, recipe=recipe, loop=loop, init=bundled,
+               progress=False)  # fmt: skip
+    history = zoo_scripts.stage_history(more)
+    assert history[:2] == old  # the bundled model's own history, not its stale init path
+    assert len(history) == 3
+    new = history[2]
+    assert new["stage"] == "starry_night_20261203" and new["steps"] == 2
+    assert new["jitter"] == 8 and new["temporal_weight"] == 3e6 and new["crop"] == 48
+    assert training_record(read_model(more).config)["init"] == str(bundled)
