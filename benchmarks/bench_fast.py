@@ -266,6 +266,7 @@ def main() -> None:
     ap.add_argument("--grid", type=Path, help="write the before | now | optimiser crop grid here")
     ap.add_argument("--before", type=Path, help="folder of the earlier models, by name")
     ap.add_argument("--grid-styles", nargs="*", help="styles of the grid (default: all)")
+    ap.add_argument("--grid-size", type=int, default=384, help="long side of the grid's photos")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, to prove it runs")
     args = ap.parse_args()
     checks = (100, 300)
@@ -326,7 +327,7 @@ def main() -> None:
             args.grid_styles or styles,
             args.photos,
             args.before,
-            args.size,
+            48 if args.smoke else args.grid_size,
             args.grid,
             checks[0],
         )

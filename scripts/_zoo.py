@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from brushwork.modelfile import (
     training_record,
     write_model,
 )
+from brushwork.training.checkpoint import CHECKPOINT_FILE
+from brushwork.training.loop import LoopConfig
+from brushwork.web.catalogue import PAINTINGS_DIR
 from brushwork.zoo import ZOO_DIR
 
 #: recipe keys a stage records when its recipe has them (fast, lite, adain, sr stages)
@@ -56,18 +60,40 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
                 entry[key] = recipe[key]
         if rec.get("date"):
             entry["date"] = rec["date"]
-        stages.append(entry)
+        stages.append({k: v for k, v in entry.items() if v is not None})
         path = Path(rec["init"]) if rec.get("init") else None
     return stages[::-1]
 
 
+def continued(bundled: Path, out: Path) -> dict[str, Any]:
+    """What a stage that continues bundled model ``bundled`` into ``out`` passes its trainer:
+    the warm start, resuming its own checkpoint when re-run, and the bundled description."""
+    return {
+        "init": bundled,
+        "resume": (out / CHECKPOINT_FILE).exists(),
+        "description": read_model(bundled).config.get("description", ""),
+    }
+
+
+def stage_loop(steps: int, lr: float) -> LoopConfig:
+    """The loop of a continued stage: batch 4, checkpoints every 50 steps, previews every 250."""
+    return LoopConfig(steps=steps, batch_size=4, lr=lr, checkpoint_every=50, preview_every=250)
+
+
 def install(folder: Path, name: str) -> None:
-    """Copy a finished model into the package's zoo, weights in float16."""
+    """Copy a finished model into the package's zoo, weights in float16 (a multi-style model's
+    gallery thumbnails, ``paintings/``, are kept)."""
     model = read_model(folder)
     config = dict(model.config) | {"stages": stage_history(folder)}
     dest = ZOO_DIR / name
-    shutil.rmtree(dest, ignore_errors=True)
-    write_model(dest, model.state, config, dtype=torch.float16)
+    with tempfile.TemporaryDirectory() as tmp:
+        gallery, saved = dest / PAINTINGS_DIR, Path(tmp) / PAINTINGS_DIR
+        if gallery.is_dir():
+            shutil.copytree(gallery, saved)
+        shutil.rmtree(dest, ignore_errors=True)
+        write_model(dest, model.state, config, dtype=torch.float16)
+        if saved.is_dir():
+            shutil.copytree(saved, gallery)
     shutil.copy(folder / PREVIEW_FILE, dest / PREVIEW_FILE)
     if (folder / STYLE_PREVIEWS).is_dir() and model.config.get("styles"):
         (dest / STYLE_PREVIEWS).mkdir()

@@ -26,7 +26,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from _zoo import install  # scripts/_zoo.py
+from _zoo import continued, install, stage_loop  # scripts/_zoo.py
 from brushwork.modelfile import WEIGHTS_FILE, read_model, recipe_of
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.training.checkpoint import CHECKPOINT_FILE
@@ -122,16 +122,8 @@ def continue_paintings(args: argparse.Namespace) -> None:
             [args.styles_dir / f"{p}.jpg" for p in PAINTINGS],
             out,
             recipe=recipe,
-            loop=LoopConfig(
-                steps=args.stage_steps,
-                batch_size=4,
-                lr=args.lr,
-                checkpoint_every=50,
-                preview_every=250,
-            ),
-            init=bundled,
-            resume=(out / CHECKPOINT_FILE).exists(),
-            description=read_model(bundled).config.get("description", ""),
+            loop=stage_loop(args.stage_steps, args.lr),
+            **continued(bundled, out),
         )
     if args.install:
         install(out, NAME)

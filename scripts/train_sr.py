@@ -4,8 +4,10 @@ twins ``sr-x4-pixel`` and ``sr-x8-pixel`` (per-pixel MSE), which benchmarks/benc
 
 By default each model **continues from its bundled weights** for one more stage
 (``--stage-steps``, lr 5e-4, bf16 where the CPU has it), the feature-loss ones with jitter 4
-(:mod:`brushwork.ops.jitter`: the loss sees output and photo at a random offset, which removes
-the dot grid); ``--install`` appends the stage to the model's recorded history::
+(:mod:`brushwork.ops.jitter`: the loss sees output and photo at a random offset) and a pixel MSE
+at weight 2e6 (about a quarter of the loss: it anchors flat areas, where the feature loss alone
+let a faint dot grid through); ``--install`` appends the stage to the model's recorded history
+(the 2026-12-03 stages: 1500 steps with jitter, then 800 more with the pixel term)::
 
     python scripts/train_sr.py --only sr-x4 sr-x8 --stage-steps 1500 --install
 
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from _zoo import install  # scripts/_zoo.py
+from _zoo import continued, install, stage_loop  # scripts/_zoo.py
 from brushwork.modelfile import WEIGHTS_FILE, read_model, recipe_of
 from brushwork.nets.sr import SRConfig
 from brushwork.training.checkpoint import CHECKPOINT_FILE
@@ -58,6 +60,7 @@ def main() -> None:
     ap.add_argument("--from-scratch", action="store_true", help="the original runs, not a stage")
     ap.add_argument("--stage-steps", type=int, default=1500, help="steps of a continued stage")
     ap.add_argument("--jitter", type=int, default=4, help="of the feature-loss stages")
+    ap.add_argument("--pixel-weight", type=float, default=2e6, help="of the feature-loss stages")
     ap.add_argument(
         "--tag", default=time.strftime("%Y%m%d"), help="names this run's stage folders (resume)"
     )
@@ -107,23 +110,15 @@ def continue_runs(args: argparse.Namespace) -> None:
         bundled = ZOO_DIR / name
         recipe = SRRecipe.from_dict(recipe_of(read_model(bundled).config))
         if loss == "feature":
-            recipe = dataclasses.replace(recipe, jitter=args.jitter)
+            recipe = dataclasses.replace(recipe, jitter=args.jitter, pixel_weight=args.pixel_weight)
         out = args.work / f"{name}_{args.tag}"
         if not (out / WEIGHTS_FILE).exists():
             train_sr(
                 args.data,
                 out,
                 recipe=recipe,
-                loop=LoopConfig(
-                    steps=args.stage_steps,
-                    batch_size=4,
-                    lr=5e-4,
-                    checkpoint_every=50,
-                    preview_every=250,
-                ),
-                init=bundled,
-                resume=(out / CHECKPOINT_FILE).exists(),
-                description=read_model(bundled).config.get("description", ""),
+                loop=stage_loop(args.stage_steps, 5e-4),
+                **continued(bundled, out),
             )
         if args.install:
             install(out, name)

@@ -51,3 +51,26 @@ def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     assert new["stage"] == "starry_night_20261203" and new["steps"] == 2
     assert new["jitter"] == 8 and new["temporal_weight"] == 3e6 and new["crop"] == 48
     assert training_record(read_model(more).config)["init"] == str(bundled)
+
+
+def test_install_keeps_a_multi_style_models_gallery(
+    tmp_path: Path,
+    data: Path,
+    zoo_scripts,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    net = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)
+    loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
+    model = tmp_path / "work" / "m"
+    train_fast(data / "content", data / "style" / "starry_night.jpg", model,
+               recipe=FastRecipe(crop=48, style_size=64, net=net), loop=loop, progress=False)  # fmt: skip
+    zoo = tmp_path / "zoo"
+    gallery = zoo / "m" / "paintings"
+    gallery.mkdir(parents=True)
+    (gallery / "a.jpg").write_bytes(b"thumb")
+    (zoo / "m" / "stale.txt").write_text("old")
+    monkeypatch.setattr(zoo_scripts, "ZOO_DIR", zoo)
+    zoo_scripts.install(model, "m")
+    assert (gallery / "a.jpg").read_bytes() == b"thumb"  # the web gallery's thumbnails survive
+    assert not (zoo / "m" / "stale.txt").exists()  # the rest is replaced
+    assert read_model(zoo / "m").config["stages"][-1]["stage"] == "m"
