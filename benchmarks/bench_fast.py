@@ -248,8 +248,8 @@ def crop_grid(
         y += r.height + 6
     out.parent.mkdir(parents=True, exist_ok=True)
     imageio.save(sheet, out, overwrite=True)
-    cols = "photo | " + (" | ".join(["before"] if before else []) + " | " if before else "")
-    print(f"  wrote {out}: {cols}now | {steps} L-BFGS steps; 3x centre crops below")
+    cols = " | ".join(["photo", *nets, f"{steps} L-BFGS steps"])
+    print(f"  wrote {out}: {cols}; 3x centre crops below")
 
 
 def main() -> None:

@@ -67,17 +67,16 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
 
 def continued(bundled: Path, out: Path) -> dict[str, Any]:
     """What a stage that continues bundled model ``bundled`` into ``out`` passes its trainer:
-    the warm start, resuming its own checkpoint when re-run, and the bundled description."""
-    return {
-        "init": bundled,
-        "resume": (out / CHECKPOINT_FILE).exists(),
-        "description": read_model(bundled).config.get("description", ""),
-    }
+    the warm start (which also keeps the bundled description), and resuming its own checkpoint
+    when re-run."""
+    return {"init": bundled, "resume": (out / CHECKPOINT_FILE).exists()}
 
 
-def stage_loop(steps: int, lr: float) -> LoopConfig:
-    """The loop of a continued stage: batch 4, checkpoints every 50 steps, previews every 250."""
-    return LoopConfig(steps=steps, batch_size=4, lr=lr, checkpoint_every=50, preview_every=250)
+def stage_loop(steps: int, lr: float, **overrides: Any) -> LoopConfig:
+    """The loop of a continued stage: batch 4, checkpoints every 50 steps, previews every 250
+    (``overrides``: any other loop option)."""
+    options = dict(batch_size=4, checkpoint_every=50, preview_every=250) | overrides
+    return LoopConfig(steps=steps, lr=lr, **options)
 
 
 def install(folder: Path, name: str) -> None:

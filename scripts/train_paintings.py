@@ -123,6 +123,7 @@ def continue_paintings(args: argparse.Namespace) -> None:
             out,
             recipe=recipe,
             loop=stage_loop(args.stage_steps, args.lr),
+            description=read_model(bundled).config.get("description", ""),
             **continued(bundled, out),
         )
     if args.install:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _zoo import install  # scripts/_zoo.py
+from _zoo import continued, install, stage_loop  # scripts/_zoo.py
 from brushwork.modelfile import WEIGHTS_FILE, read_model, recipe_of
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.training.checkpoint import CHECKPOINT_FILE
@@ -225,8 +225,8 @@ def main() -> None:
 
 def continue_zoo(args: argparse.Namespace) -> None:
     """One more stage for every bundled style (and its lite twin), from the bundled weights."""
-    loop_kw = dict(batch_size=args.batch_size, device=args.device, checkpoint_every=50)
-    for name, (file, _size, desc) in ZOO.items():
+    loop_kw = dict(batch_size=args.batch_size, device=args.device)
+    for name, (file, _size, _desc) in ZOO.items():
         if args.only and name not in args.only:
             continue
         bundled = ZOO_DIR / name
@@ -238,22 +238,16 @@ def continue_zoo(args: argparse.Namespace) -> None:
         if args.style_weight:
             recipe = dataclasses.replace(recipe, style_weight=args.style_weight)
         out = args.work / f"{name}_{args.tag}"
+        steps = args.steps or CONTINUE.steps
         if stage(out) != "done":
-            print(f"== {name}: {args.steps or CONTINUE.steps} more steps from the bundled weights")
+            print(f"== {name}: {steps} more steps from the bundled weights")
             train_fast(
                 args.data,
                 args.styles_dir / file,
                 out,
                 recipe=recipe,
-                loop=LoopConfig(
-                    steps=args.steps or CONTINUE.steps,
-                    lr=args.lr,
-                    preview_every=250,
-                    **loop_kw,
-                ),
-                init=bundled,
-                resume=stage(out) == "resume",
-                description=desc,
+                loop=stage_loop(steps, args.lr, **loop_kw),
+                **continued(bundled, out),
             )
         if args.install:
             install(out, name)
@@ -267,10 +261,9 @@ def continue_zoo(args: argparse.Namespace) -> None:
                 args.data,
                 out,
                 lite,
-                init=ZOO_DIR / f"{name}_lite",
                 recipe=LiteRecipe(crop=LITE_CROP, feature_layers=features, texture_weight=texture),
-                loop=LoopConfig(steps=args.lite_steps, lr=lr, preview_every=100, **loop_kw),
-                resume=stage(lite) == "resume",
+                loop=stage_loop(args.lite_steps, lr, preview_every=100, **loop_kw),
+                **continued(ZOO_DIR / f"{name}_lite", lite),
             )
         if args.install:
             install(lite, f"{name}_lite")

@@ -35,7 +35,7 @@ def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     style = data / "style" / "starry_night.jpg"
     bundled = tmp_path / "bundled"
     train_fast(data / "content", style, bundled, recipe=FastRecipe(crop=48, style_size=64, net=net),
-               loop=loop, progress=False)  # fmt: skip
+               loop=loop, progress=False, description="Van Gogh")  # fmt: skip
     old = [{"stage": "identity", "steps": 300}, {"stage": "starry_night", "steps": 700}]
     cfg = json.loads((bundled / CONFIG_FILE).read_text())
     (bundled / CONFIG_FILE).write_text(json.dumps(cfg | {"stages": old}))
@@ -51,6 +51,12 @@ def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     assert new["stage"] == "starry_night_20261203" and new["steps"] == 2
     assert new["jitter"] == 8 and new["temporal_weight"] == 3e6 and new["crop"] == 48
     assert training_record(read_model(more).config)["init"] == str(bundled)
+    # a later stage of a style is still that style; a net of another painting is not
+    assert read_model(more).config["description"] == "Van Gogh"
+    other = tmp_path / "other"
+    train_fast(data / "content", data / "style" / "the_scream.jpg", other, recipe=recipe,
+               loop=loop, init=bundled, progress=False)  # fmt: skip
+    assert "description" not in read_model(other).config
 
 
 def test_install_keeps_a_multi_style_models_gallery(

@@ -16,13 +16,19 @@ from brushwork.training.loop import LoopConfig
 
 
 def test_distillation_lowers_the_loss_and_writes_a_lite_model(tmp_path: Path, data: Path) -> None:
+    import shutil
+
+    from brushwork.zoo import ZOO_DIR
+
     out = tmp_path / "lite"
+    teacher = tmp_path / "the_scream_20261203"  # a later stage's folder: named by its style
+    shutil.copytree(ZOO_DIR / "the_scream", teacher)
     recipe = LiteRecipe(
         crop=64, style_size=96, net=LiteConfig(widths=(8, 16, 16), residual_blocks=1)
     )
     loop = LoopConfig(steps=30, batch_size=2, lr=1e-2, checkpoint_every=0, preview_every=15,
                       log_every=1, precision="fp32", device="cpu")  # fmt: skip
-    train_lite(data / "content", "the_scream", out, style=data / "style" / "the_scream.jpg",
+    train_lite(data / "content", teacher, out, style=data / "style" / "the_scream.jpg",
                recipe=recipe, loop=loop, progress=False)  # fmt: skip
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     first = sum(e["total"] for e in log[:5]) / 5

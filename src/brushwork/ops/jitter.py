@@ -12,6 +12,14 @@ from __future__ import annotations
 
 import torch
 
+from brushwork.errors import OptionError
+
+
+def check_jitter(jitter: int, crop: int) -> None:
+    """A clear error unless 0 <= ``jitter`` < ``crop`` / 2 (a recipe's jitter for its crops)."""
+    if not 0 <= jitter < crop // 2:
+        raise OptionError(f"jitter must be between 0 and {crop // 2 - 1}, got {jitter}")
+
 
 def jitter_crop(x: torch.Tensor, jitter: int, dy: int = 0, dx: int = 0) -> torch.Tensor:
     """``x`` (B, C, H, W) cropped to (H - jitter + 1, W - jitter + 1) at offset (dy, dx);

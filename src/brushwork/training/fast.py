@@ -30,11 +30,18 @@ from brushwork.losses.temporal import temporal_loss
 from brushwork.modelfile import write_model
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.ops.flow import inside, random_motion, warp
-from brushwork.ops.jitter import random_jitter
+from brushwork.ops.jitter import check_jitter, random_jitter
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
-from brushwork.training.trainer import OneNetTrainer, RunOptions, seeded, trainable, warm_start
+from brushwork.training.trainer import (
+    OneNetTrainer,
+    RunOptions,
+    run_description,
+    seeded,
+    trainable,
+    warm_start,
+)
 
 JOHNSON_STYLE_LAYERS = {"relu1_2": 1.0, "relu2_2": 1.0, "relu3_3": 1.0, "relu4_3": 1.0}
 
@@ -91,10 +98,7 @@ class FastRecipe(Options):
             ("content_weight", "style_weight", "tv_weight", "pixel_weight", "temporal_weight"),
         )
         check_weights(self, ("temporal_shift", "temporal_noise"))
-        if not 0 <= self.jitter < self.crop // 2:
-            raise OptionError(
-                f"jitter must be between 0 and {self.crop // 2 - 1}, got {self.jitter}"
-            )
+        check_jitter(self.jitter, self.crop)
         if self.style_size < imageio.MIN_SIDE:
             raise OptionError(f"style size must be at least {imageio.MIN_SIDE} px")
 
@@ -227,12 +231,11 @@ def train_fast(
         dtype: dtype of the saved weights (float16 halves the file).
     """
     dtype = run.get("dtype", torch.float32)
-    description = run.get("description", "")
     recipe = recipe or FastRecipe()
     loop = loop or LOOP
     photos = PhotoFolder(data, crop=recipe.crop)
     style_img = None
-    describe: dict[str, Any] = {"description": description} if description else {}
+    describe: dict[str, Any] = {}
     record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": str(Path(data))}
     if style is not None:
         style_path = Path(style)
@@ -243,6 +246,11 @@ def train_fast(
             "sha256": file_digest(style_path),
         }
         record["style_sha256"] = describe["style"]["sha256"]
+    description = run_description(
+        run, init, lambda cfg: cfg.get("style", {}).get("sha256") == record.get("style_sha256")
+    )
+    if description:
+        describe = {"description": description, **describe}
     init_net = warm_start(init, "transformer", recipe.net, record)
     describe["data"] = photos.summary()
     with seeded(loop.seed):

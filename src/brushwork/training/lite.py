@@ -178,7 +178,9 @@ def train_lite(
         describe["description"] = f"{cfg.get('description', teacher_path.name)}, lite"
         if "style" in cfg:
             describe["style"] = cfg["style"]
-        record["teacher"] = {"name": teacher_path.name, "path": str(teacher_path)}
+        # named after its style: a teacher's folder may be a stage's (starry_night_20261203)
+        name = cfg.get("style", {}).get("name", teacher_path.name)
+        record["teacher"] = {"name": name, "path": str(teacher_path)}
     init_net = warm_start(init, "lite", recipe.net, record)
     photos = PhotoFolder(data, crop=recipe.crop)
     style_img = None

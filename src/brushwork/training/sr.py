@@ -23,10 +23,10 @@ from brushwork import image as imageio
 from brushwork.encoders.vgg19 import check_layers, load_vgg19
 from brushwork.errors import OptionError
 from brushwork.losses.perceptual import PerceptualLoss
-from brushwork.modelfile import write_model
+from brushwork.modelfile import recipe_of, write_model
 from brushwork.nets.sr import SRConfig, SRNet
 from brushwork.ops.degrade import SIGMA, crop_to_multiple, degrade
-from brushwork.ops.jitter import random_jitter
+from brushwork.ops.jitter import check_jitter, random_jitter
 from brushwork.options import Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import check_weights
@@ -35,6 +35,7 @@ from brushwork.training.trainer import (
     OneNetTrainer,
     RunOptions,
     evaluating,
+    run_description,
     seeded,
     trainable,
     warm_start,
@@ -81,10 +82,7 @@ class SRRecipe(Options):
             raise OptionError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
         check_layers({self.feature_layer: 1.0})
         check_weights(self, ("tv_weight", "sigma", "pixel_weight"))
-        if not 0 <= self.jitter < self.crop // 2:
-            raise OptionError(
-                f"jitter must be between 0 and {self.crop // 2 - 1}, got {self.jitter}"
-            )
+        check_jitter(self.jitter, self.crop)
         if self.crop % self.net.scale or self.crop // self.net.scale < 8:
             raise OptionError(
                 f"crop must be a multiple of the scale {self.net.scale} and at least "
@@ -198,8 +196,8 @@ def train_sr(
     folder to ``output`` (checkpoints, previews and log.jsonl there meanwhile); ``init``: a
     model folder of the same net to continue from (a bundled model's weights)."""
     dtype = run.get("dtype", torch.float32)
-    description = run.get("description", "")
     recipe = recipe or SRRecipe()
+    description = run_description(run, init, lambda cfg: recipe_of(cfg).get("loss") == recipe.loss)
     loop = loop or LOOP
     photos = PhotoFolder(data, crop=recipe.crop)
     describe: dict[str, Any] = {"description": description} if description else {}

@@ -24,7 +24,7 @@ from torch import nn
 
 from brushwork.devices import autocast
 from brushwork.errors import OptionError
-from brushwork.modelfile import read_model
+from brushwork.modelfile import read_config, read_model
 from brushwork.nets.registry import load_net
 
 if TYPE_CHECKING:
@@ -219,6 +219,21 @@ def warm_start(
         raise OptionError(f"{init}: its net config differs from this recipe's; cannot warm-start")
     record["init"] = str(init)
     return net
+
+
+def run_description(
+    run: RunOptions,
+    init: str | os.PathLike[str] | None,
+    same_model: Callable[[dict[str, Any]], bool],
+) -> str:
+    """The run's ``description``, or, for a run that continues model folder ``init`` without
+    one, that model's when ``same_model(its config)`` (a later stage of a style is still that
+    style; an identity net it starts from is not)."""
+    given = run.get("description", "")
+    if given or init is None:
+        return given
+    config = read_config(init)
+    return str(config.get("description", "")) if same_model(config) else ""
 
 
 def trainable(net: nn.Module, init: nn.Module | None = None) -> nn.Module:
