@@ -20,8 +20,7 @@ from brushwork.modelfile import (
 )
 from brushwork.training.checkpoint import CHECKPOINT_FILE
 from brushwork.training.loop import LoopConfig
-from brushwork.web.catalogue import PAINTINGS_DIR
-from brushwork.zoo import ZOO_DIR
+from brushwork.zoo import PAINTINGS_DIR, ZOO_DIR
 
 #: recipe keys a stage records when its recipe has them (fast, lite, adain, sr stages)
 STAGE_KEYS = (

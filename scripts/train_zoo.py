@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from _zoo import continued, install, stage_loop  # scripts/_zoo.py
-from brushwork.modelfile import WEIGHTS_FILE, read_model, recipe_of
-from brushwork.nets.transformer import TransformerConfig
+from brushwork.modelfile import WEIGHTS_FILE, read_model, recipe_of, write_model
+from brushwork.nets.registry import load_net
+from brushwork.nets.transformer import TransformerConfig, TransformerNet, widened
 from brushwork.training.checkpoint import CHECKPOINT_FILE
 from brushwork.training.fast import FastRecipe, train_fast
 from brushwork.training.lite import LiteRecipe, train_lite
@@ -136,6 +137,9 @@ def main() -> None:
     ap.add_argument(
         "--tag", default=time.strftime("%Y%m%d"), help="names this run's stage folders (resume)"
     )
+    ap.add_argument(
+        "--widen", action="store_true", help="continue at twice the widths (Net2Net, same net)"
+    )
     args = ap.parse_args()
     if not args.from_scratch and not args.gpu:
         continue_zoo(args)
@@ -223,6 +227,30 @@ def main() -> None:
                 install(lite, f"{name}_lite")
 
 
+def widen_model(bundled: Path, folder: Path) -> Path:
+    """A model folder holding bundled net ``bundled`` at twice its widths, the same function
+    (:func:`~brushwork.nets.transformer.widened`), its recorded stages kept plus this one."""
+    if not (folder / WEIGHTS_FILE).exists():
+        model = read_model(bundled)
+        net = load_net(model)
+        assert isinstance(net, TransformerNet)
+        wide = widened(net)
+        config = dict(model.config)
+        config["config"] = wide.config.to_dict()
+        config["recipe"] = recipe_of(config) | {"net": wide.config.to_dict()}
+        widths = "/".join(map(str, wide.config.widths))
+        config["stages"] = [
+            *config.get("stages", []),
+            {
+                "stage": f"widened to {widths} (Net2Net)",
+                "steps": 0,
+                "date": time.strftime("%Y-%m-%d"),
+            },
+        ]
+        write_model(folder, wide.state_dict(), config)
+    return folder
+
+
 def continue_zoo(args: argparse.Namespace) -> None:
     """One more stage for every bundled style (and its lite twin), from the bundled weights."""
     loop_kw = dict(batch_size=args.batch_size, device=args.device)
@@ -239,15 +267,20 @@ def continue_zoo(args: argparse.Namespace) -> None:
             recipe = dataclasses.replace(recipe, style_weight=args.style_weight)
         out = args.work / f"{name}_{args.tag}"
         steps = args.steps or CONTINUE.steps
+        start = continued(bundled, out)
+        if args.widen:  # the same function at twice the widths, then trained on
+            start["init"] = widen_model(bundled, args.work / f"{name}_{args.tag}_widened")
+            recipe = dataclasses.replace(recipe, net=TransformerConfig.from_dict(
+                read_model(start["init"]).config["config"]))  # fmt: skip
         if stage(out) != "done":
-            print(f"== {name}: {steps} more steps from the bundled weights")
+            print(f"== {name}: {steps} more steps from {start['init']}")
             train_fast(
                 args.data,
                 args.styles_dir / file,
                 out,
                 recipe=recipe,
                 loop=stage_loop(steps, args.lr, **loop_kw),
-                **continued(bundled, out),
+                **start,
             )
         if args.install:
             install(out, name)

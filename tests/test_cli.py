@@ -188,11 +188,11 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "tiny style": (["stylize", str(c), "-s", str(d / "tinystyle.png"), *o[:2]], "smaller than"),
         "huge style": (["stylize", str(c), "-s", str(d / "huge.png"), *o[:2]], "too large|over the limit"),
         "decoder depth": (["stylize", str(c), "-s", str(s), "-m", str(d / "decoder3"), *o[:2]], "weights do not fit"),
-        "decoder as style": (["stylize", str(c), "-s", "adain", *o[:2]], "is an AdaIN decoder, not a style"),
+        "decoder as style": (["stylize", str(c), "-s", "adain", *o[:2]], "is a decoder for any style, not a style"),
         "fast with decoder": (["stylize", str(c), "-s", str(s), "-m", str(d / "decoder"), "--method", "fast", *o[:2]], "use it with --method adain"),
         "demo decoder": (["demo", "-o", str(out / "out.png"), "--style", "adain"], "is an AdaIN decoder"),
         "strength with adain": (["stylize", str(c), "-s", str(s), "--strength", "0.5", *o[:2]], "--strength is an option of fast styles.*--alpha"),
-        "alpha with fast": (["stylize", str(c), "-s", "starry_night", "--alpha", "0.5", *o[:2]], "--alpha is an option of AdaIN"),
+        "alpha with fast": (["stylize", str(c), "-s", "starry_night", "--alpha", "0.5", *o[:2]], "--alpha is an option of adain and wct"),
         "hold out typo": (["train", "adain", "--content", str(d), "-s", str(s), "--hold-out", "styel", "-o", str(out / "m"), "-q"], "held-out style"),
         "add-style data": (["train", "add-style", "-m", str(d / "multi"), "-s", str(s), "-q"], "pass --data"),
         "lite style": (["train", "lite", "--teacher", "starry_night", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
@@ -527,6 +527,39 @@ def test_style_images_go_to_adain_with_its_controls(pair, tmp_path, capsys, bad_
     assert code == 0, err
 
 
+def test_wct_and_refine_from_the_cli(pair, tmp_path, capsys, bad_inputs) -> None:  # type: ignore[no-untyped-def]
+    c, s = pair
+    out = tmp_path / "w.png"
+    for extra in (
+        ["--method", "wct"],
+        ["--model", "wct", "--alpha", "0.6", "--preserve-color", "histogram"],
+        ["--method", "wct", "-s", str(c), "--blend", "0.5,0.5"],
+    ):
+        code, _, err = run(["stylize", str(c), "-s", str(s), *extra, "-o", str(out),
+                            "--overwrite", "-q"], capsys)  # fmt: skip
+        assert code == 0, (extra, err)
+        assert Image.open(out).size == Image.open(c).size
+    # a refine follows fast (towards the bundled painting), AdaIN and WCT
+    for extra in (
+        ["-s", "starry_night"],
+        ["-s", str(s), "-m", str(bad_inputs / "decoder")],
+        ["-s", str(s), "--method", "wct", "--style-weight", "1e3"],
+    ):
+        code, _, err = run(["stylize", str(c), *extra, "--refine", "2", "--size", "40", "-o",
+                            str(out), "--overwrite"], capsys)  # fmt: skip
+        assert code == 0, (extra, err)
+        assert "2 refine steps" in err and Image.open(out).size == (40, 30)
+    for extra, message in (
+        (["-s", str(s), "--method", "optimize", "--refine", "2"], "--refine follows"),
+        (["-s", str(s), "--refine", "2", "--steps", "5"], "--steps is the optimiser's"),
+        (["-s", str(s), "--refine", "-1"], "refine steps"),
+        (["-s", str(s), "--method", "adain", "-m", "wct"], "not a decoder model of --method adain"),
+        (["-s", "wct"], "not a style"),
+    ):
+        code, _, err = run(["stylize", str(c), *extra, "-o", str(tmp_path / "x.png")], capsys)
+        assert code != 0 and message in err and err.count("\n") == 1, (extra, err)
+
+
 def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "dec"
     args = ["train", "adain", "--content", str(data / "content"), "-s", str(data / "style" / "mondrian.jpg"),
@@ -578,7 +611,7 @@ def test_video_command_keeps_sound_and_reports(data, tmp_path, capsys) -> None: 
         ),
         (
             ["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--alpha", "0.5"],
-            "--alpha is an option of AdaIN",
+            "--alpha is an option of adain and wct",
         ),
         (
             ["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--temporal-weight", "1.5"],

@@ -16,9 +16,11 @@ from brushwork.pipelines.multistyle import find_model, style_names
 
 #: the bundled AdaIN decoders (any style image; tested in tests/pipelines/test_arbitrary.py)
 DECODERS = [e.name for e in zoo.entries() if e.config.get("architecture") == "adain_decoder"]
+#: the bundled WCT decoders (photo-only; tested in tests/pipelines/test_universal.py)
+WCT = [e.name for e in zoo.entries() if e.config.get("architecture") == "wct_decoder"]
 #: the bundled super-resolution nets (tested in tests/pipelines/test_upscale.py)
 UPSCALERS = [e.name for e in zoo.entries() if e.config.get("architecture") == "sr"]
-BUNDLED = [n for n in zoo.names() if n not in DECODERS + UPSCALERS]
+BUNDLED = [n for n in zoo.names() if n not in DECODERS + WCT + UPSCALERS]
 #: every bundled style: (model, style within it or None for a single-style model)
 STYLES = [
     (e.name, name)
@@ -31,9 +33,15 @@ MULTI = [e for e in zoo.entries() if e.config.get("styles")]
 
 def test_at_least_four_bundled_styles() -> None:
     assert len(BUNDLED) >= 4, BUNDLED
-    assert DECODERS == ["adain"]
+    assert DECODERS == ["adain"] and WCT == ["wct"]
     for entry in zoo.entries():
         assert entry.preview is not None, entry.name
+        if entry.name in WCT:  # one decoder per level, each with its own training record
+            levels = entry.config["levels"]
+            assert list(levels) == list(entry.config["components"]) and entry.description
+            assert levels["relu1_1"]["training"]["fit"] == "least squares"
+            assert all(levels[k]["training"]["steps"] > 0 for k in levels if k != "relu1_1")
+            continue
         assert entry.config["training"]["steps"] > 0
         if entry.name in DECODERS:  # trained on many paintings, some held out
             assert entry.config["held_out"] and entry.config["styles_seen"]

@@ -6,6 +6,8 @@ Example (see the README for more)::
     out = bw.load("starry_night")("photo.jpg", strength=0.8)     # a bundled fast style
     out = bw.load("paintings", style="udnie:0.7,mondrian:0.3")("photo.jpg")  # a blend
     out = bw.load("adain")("photo.jpg", style="any_painting.jpg", alpha=0.8)  # AdaIN, any style
+    out = bw.load("wct")("photo.jpg", style="any_painting.jpg")  # WCT, photo-only decoders
+    out = bw.refine("photo.jpg", out, ["any_painting.jpg"], steps=20)  # then optimise a little
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
     bw.stylize_video("clip.mp4", "clip_starry.mp4", "starry_night")  # sound kept, no flicker
     big = bw.load("sr-x4")("small.png")  # perceptual-loss super-resolution, x4 (and sr-x8)
@@ -35,6 +37,8 @@ _LAZY = {
     "OptimizeResult": "brushwork.pipelines.optimize",
     "optimize": "brushwork.pipelines.optimize",
     "optimize_result": "brushwork.pipelines.optimize",
+    "refine": "brushwork.pipelines.refine",
+    "UniversalStyle": "brushwork.pipelines.universal",
     "Upscaler": "brushwork.pipelines.upscale",
     "load_sr": "brushwork.pipelines.upscale",
     "VideoResult": "brushwork.pipelines.video",
@@ -48,6 +52,7 @@ __all__ = [
     "MultiStyle",
     "OptimizeConfig",
     "OptimizeResult",
+    "UniversalStyle",
     "Upscaler",
     "VideoResult",
     "__version__",
@@ -57,6 +62,7 @@ __all__ = [
     "load_sr",
     "optimize",
     "optimize_result",
+    "refine",
     "samples",
     "stylize_video",
 ]
@@ -74,6 +80,8 @@ if TYPE_CHECKING:
         optimize,
         optimize_result,
     )
+    from brushwork.pipelines.refine import refine
+    from brushwork.pipelines.universal import UniversalStyle
     from brushwork.pipelines.upscale import Upscaler, load_sr
     from brushwork.pipelines.video import VideoResult, stylize_video
 

@@ -107,3 +107,27 @@ def test_decoder_config_round_trip_and_errors() -> None:
         DecoderConfig.from_dict({"layer": "relu4_1", "depth": 3})
     with pytest.raises(OptionError, match="relu4_1 features, got"):
         AdaINDecoder()(torch.rand(1, 256, 4, 4))
+
+
+@pytest.mark.parametrize(("layer", "channels", "factor"),
+                         [("relu1_1", 64, 1), ("relu2_1", 128, 2), ("relu3_1", 256, 4)])  # fmt: skip
+def test_decoders_of_every_level_mirror_vgg(layer: str, channels: int, factor: int) -> None:
+    dec = AdaINDecoder(DecoderConfig(layer=layer, width=0.25, input_scale=0.01))
+    assert dec.factor == factor
+    assert dec(torch.rand(1, channels, 5, 6)).shape == (1, 3, 5 * factor, 6 * factor)
+    convs = [m for m in dec.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs[0].in_channels == channels and convs[-1].out_channels == 3
+    assert len(convs) == {"relu1_1": 1, "relu2_1": 3, "relu3_1": 5}[layer]
+
+
+def test_input_scale_multiplies_the_features_and_old_configs_omit_it() -> None:
+    torch.manual_seed(0)
+    a = AdaINDecoder(DecoderConfig(layer="relu1_1"))
+    b = AdaINDecoder(DecoderConfig(layer="relu1_1", input_scale=0.5))
+    b.load_state_dict(a.state_dict())
+    f = torch.rand(1, 64, 4, 4)
+    torch.testing.assert_close(b(f), a(f * 0.5))
+    assert "input_scale" not in DecoderConfig().to_dict()
+    assert DecoderConfig.from_dict({"layer": "relu4_1", "width": 1.0}).input_scale == 1.0
+    with pytest.raises(OptionError, match="input scale"):
+        DecoderConfig(input_scale=0)

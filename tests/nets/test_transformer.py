@@ -76,3 +76,30 @@ def test_gradients_reach_every_parameter() -> None:
     net = TransformerNet(TINY)
     net(torch.rand(2, 3, 32, 32)).mean().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())
+
+
+def test_widened_net_computes_the_same_function_at_twice_the_widths() -> None:
+    from brushwork.nets.transformer import widened
+
+    torch.manual_seed(0)
+    net = TransformerNet(TransformerConfig(widths=(4, 6, 8), residual_blocks=2)).eval()
+    for p in net.parameters():  # trained-looking norms, not the ones-and-zeros init
+        p.data.add_(0.1 * torch.randn_like(p))
+    x = torch.rand(2, 3, 30, 42)
+    wide = widened(net, noise=0.0).eval()
+    assert wide.config.widths == (8, 12, 16)
+    assert sum(p.numel() for p in wide.parameters()) > 3 * sum(p.numel() for p in net.parameters())
+    with torch.no_grad():
+        torch.testing.assert_close(wide(x), net(x), atol=1e-5, rtol=1e-5)
+        # with noise the copies differ (training can set them apart) but barely change the output
+        noisy = widened(net, noise=1e-3).eval()
+        w = noisy.encoder[0].conv[1].weight
+        assert not torch.equal(w[:4], w[4:])
+        assert (noisy(x) - net(x)).abs().max() < 0.02
+
+
+def test_widening_refuses_transposed_convs() -> None:
+    from brushwork.nets.transformer import widened
+
+    with pytest.raises(OptionError, match="transposed"):
+        widened(TransformerNet(TransformerConfig(widths=(4, 4, 4), upsample="transpose")))

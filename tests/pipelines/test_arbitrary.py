@@ -34,19 +34,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> ArbitraryStyle:
     return from_model(folder)
 
 
-@pytest.fixture(scope="module")
-def images(data: Path) -> dict[str, torch.Tensor]:
-    def t(rel: str, side: int) -> torch.Tensor:
-        img = imageio.load(data / rel).rgb
-        return imageio.to_tensor(imageio.resize(img, imageio.size_for_long_side(img.size, side)))
-
-    return {
-        "photo": t("content/tubingen.jpg", 100),  # 100x75: not a multiple of 8
-        "a": t("style/starry_night.jpg", 96),
-        "b": t("style/mondrian.jpg", 80),
-    }
-
-
 def _target(adain: ArbitraryStyle, x: torch.Tensor, styles: list[torch.Tensor]) -> torch.Tensor:
     """The AdaIN targets of each style, on the padded photo, as the paper defines them."""
     pad = torch.nn.functional.pad(x, (0, (-x.shape[-1]) % 8, 0, (-x.shape[-2]) % 8), mode="reflect")

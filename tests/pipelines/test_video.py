@@ -94,6 +94,10 @@ def test_adain_and_multi_style_videos(data: Path, tmp_path: Path) -> None:
     multi = bw.load("paintings", style="udnie:0.5,the_scream:0.5")
     r = bw.stylize_video(src, tmp_path / "m.webm", multi, end=0.25, size=96, progress=False)
     assert r.frames == 6
+    # WCT: the styles' colouring matrices are computed once and serve every frame
+    r = bw.stylize_video(src, tmp_path / "w.mp4", "wct", style=data / "style/mondrian.jpg",
+                         end=0.25, size=64, progress=False)  # fmt: skip
+    assert r.frames == 6 and videoio.probe(tmp_path / "w.mp4").frames == 6
 
 
 def test_optimisation_starts_from_the_warped_previous_result(small) -> None:  # type: ignore[no-untyped-def]

@@ -148,6 +148,17 @@ def test_option_checks() -> None:
     )
     assert status_of(check, StyleOptions(style="udnie", preserve_color="sepia"), limits)[0] == 400
     assert check(StyleOptions(style="udnie", blend_with="night_cafe"), limits).method == "fast"
+    # a refine follows a one-pass method on a photo, at most the optimisation's size
+    refined = check(StyleOptions(style="udnie", refine=20), limits)
+    assert refined.method == "fast" and refined.size == 512
+    for bad, video in (
+        (StyleOptions(style="udnie", method="optimize", refine=5), False),
+        (StyleOptions(style="udnie", refine=5), True),
+        (StyleOptions(style="udnie", refine=5000), False),
+        (StyleOptions(style="udnie", refine=5, size=2048), False),
+    ):
+        assert status_of(check, bad, limits, video=video)[0] == 400, bad
+    assert check(StyleOptions(style_image=Path("s.png"), method="wct"), limits).method == "wct"
 
 
 def test_fast_style_result_is_the_pipelines_and_uploads_are_deleted(
@@ -190,6 +201,23 @@ def test_any_style_with_an_uploaded_painting(
     out = handlers.stylize_photo(job, path, options)
     assert not own.exists() and not path.exists()
     assert np.abs(np.asarray(Image.open(out), dtype=np.float32) - expected).max() <= 1
+
+
+def test_wct_then_refine_on_an_uploaded_painting(
+    data: Path, queue: JobQueue, photo: tuple[Job, Path]
+) -> None:
+    job, path = photo
+    own = job.folder / "style.jpg"
+    shutil.copy(data / "style/mosaic.jpg", own)
+    first = bw.load("wct")(path, style=data / "style/mosaic.jpg", size=64)
+    options = handlers.check_options(
+        StyleOptions(style_image=own, method="wct", refine=3, size=64), Limits()
+    )
+    out = np.asarray(Image.open(handlers.stylize_photo(job, path, options)), dtype=np.float32)
+    assert out.shape == (48, 64, 3)
+    # refined: changed from the one-pass picture, but still close to it (3 steps from there)
+    diff = np.abs(out - np.asarray(first, dtype=np.float32)).mean()
+    assert 0.2 < diff < 20
 
 
 def test_optimisation_reports_each_step_and_stops_when_cancelled(

@@ -98,6 +98,21 @@ def test_stylize_answers_the_pipelines_picture_and_keeps_no_files(
     assert got.shape == expected.shape and np.abs(got - expected).max() <= 1
     # the upload and the result were deleted once the answer was sent
     assert uploads_left(server) == []
+    # one pass then a refine: the API's refine field
+    with server.client() as c:
+        r = c.post(
+            "/api/stylize",
+            files={"photo": ("bridge.png", photo_png, "image/png")},
+            data={"style": "the_scream", "refine": "2", "size": "48"},
+        )
+        assert r.status_code == 200, r.text
+        assert pixels(r.content).shape[1] == 48
+        r = c.post(
+            "/api/stylize",
+            files={"photo": ("bridge.png", photo_png, "image/png")},
+            data={"style": "the_scream", "method": "optimize", "refine": "2"},
+        )
+        assert r.status_code == 400 and "refine follows" in error_of(r)
 
 
 def test_bad_requests_get_one_line_json_errors(

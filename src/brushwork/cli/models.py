@@ -54,6 +54,14 @@ def models_list() -> None:
         widths = entry.config.get("config", {}).get("widths")
         typer.echo(f"{entry.name}\t{entry.description}")
         method = methods.for_model(entry.config)
+        if method.name == "wct":
+            levels = entry.config.get("levels", {})
+            typer.echo(
+                f"  any style image: brushwork stylize photo.jpg -s painting.jpg --method wct; "
+                f"decoders for {', '.join(levels)}, trained on photos only (no painting seen)"
+            )
+            typer.echo(f"  preview: {entry.preview}")
+            continue
         if method.name == "adain":
             seen, held = entry.config.get("styles_seen", []), entry.config.get("held_out", [])
             typer.echo(

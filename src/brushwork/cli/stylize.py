@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from brushwork import image as imageio
+from brushwork import methods
 from brushwork.cli._app import (
     DeviceOpt,
     InputsArg,
@@ -27,10 +29,16 @@ from brushwork.cli.inputs import _run_each, expand_inputs, plan_outputs
 from brushwork.errors import ImageError, OptionError, unknown_choice
 
 
-def _is_adain(model: str) -> bool:
-    from brushwork import methods
+def _any_style_method(model: str) -> str | None:
+    """The one-pass any-style method (adain, wct) whose model ``model`` is, or None."""
+    name = methods.for_path(model).name
+    return name if name in methods.arbitrary() else None
 
-    return methods.for_path(model).name == "adain"
+
+def load_any_style(method: str, model: str | None, *, device: str, precision: str) -> Any:
+    """The pipeline of an any-style method's model (default: its bundled model, named after
+    the method)."""
+    return methods.get(method).pipeline(model or method, device=device, precision=precision)
 
 
 #: options only optimisation uses, with their defaults: given with style images, they pick it
@@ -57,7 +65,8 @@ def pick_method(
     optimize_options: list[str] | None = None,
 ) -> str:
     """auto: a bundled name, model folder or style of a multi-style model -> fast; image files
-    -> adain, or optimize when options only optimisation has (``optimize_options``) are given."""
+    -> adain, or optimize when options only optimisation has (``optimize_options``) are given.
+    A decoder model (``--model``) picks its own method (adain or wct)."""
     from brushwork import zoo
     from brushwork.pipelines.multistyle import find_model
 
@@ -67,27 +76,32 @@ def pick_method(
         if method == "optimize":
             raise OptionError("--model picks a trained model; --method optimize takes images")
         zoo.resolve(model)
-        adain = _is_adain(model)
-        if method == "fast" and adain:
-            raise OptionError(f"{model}: is an AdaIN decoder; use it with --method adain")
-        if method == "adain" and not adain:
-            raise OptionError(f"{model}: is not an AdaIN decoder (brushwork train adain)")
-        method = "adain" if adain else "fast"
+        own = _any_style_method(model)
+        if method == "fast" and own:
+            raise OptionError(
+                f"{model}: is a decoder model of --method {own}; use it with --method {own}"
+            )
+        if method in methods.arbitrary() and own != method:
+            what = f"one of --method {own}" if own else "a fast style"
+            raise OptionError(
+                f"{model}: is not a decoder model of --method {method} (it is {what})"
+            )
+        method = own or "fast"
         if method == "fast":
             return method
     models = [s for s in styles if s in zoo.names() or zoo.is_model_path(s)]
-    decoders = [s for s in models if _is_adain(s)]
+    decoders = [s for s in models if _any_style_method(s)]
     if decoders:
         raise OptionError(
-            f"{decoders[0]}: is an AdaIN decoder, not a style; give style images with --style "
-            f"(and the decoder with --model if not the bundled one)"
+            f"{decoders[0]}: is a decoder for any style, not a style; give style images with "
+            f"--style (and the decoder with --model if not the bundled one)"
         )
     if method == "auto":
         inside = not models and not any(Path(s).exists() for s in styles)
         method = "fast" if models or inside else "optimize" if optimize_options else "adain"
-    if method == "adain" and optimize_options:
+    if method in methods.arbitrary() and optimize_options:
         flag = "--" + optimize_options[0].replace("_", "-")
-        raise OptionError(f"{flag} is an option of --method optimize, not adain")
+        raise OptionError(f"{flag} is an option of --method optimize, not {method}")
     if method == "fast":
         for s in styles:
             if not (s in models or Path(s).exists()):
@@ -132,14 +146,16 @@ def stylize(
         typer.Option(
             "--model",
             "-m",
-            help="fast: the multi-style model the --style names are in; adain: the decoder.",
+            help="fast: the multi-style model the --style names are in; adain, wct: the "
+            "decoder model.",
         ),
     ] = None,
     method: Annotated[
         str,
         typer.Option(
             help="auto (names: fast; images: adain) | fast (trained net) | adain (any style "
-            "image, one pass) | optimize (Gatys et al.)."
+            "image, one pass) | wct (any style image, one pass, photo-only decoders) | "
+            "optimize (Gatys et al.)."
         ),
     ] = "auto",
     size: Annotated[
@@ -148,7 +164,8 @@ def stylize(
     ] = None,
     strength: Annotated[float, typer.Option(help="fast: 1 = full style, 0 = the photo.")] = 1.0,
     alpha: Annotated[
-        float, typer.Option(help="adain: content-style trade-off, 1 = full style, 0 = content.")
+        float,
+        typer.Option(help="adain, wct: content-style trade-off, 1 = full style, 0 = content."),
     ] = 1.0,
     tile: Annotated[
         int | None, typer.Option(help="fast: tile side for large images (default: auto).")
@@ -202,21 +219,36 @@ def stylize(
     save_every: Annotated[
         int, typer.Option(help="Save an intermediate image every N steps into OUTPUT_STEM.steps/.")
     ] = 0,
+    refine: Annotated[
+        int,
+        typer.Option(
+            help="fast, adain, wct: then N optimisation steps from the one-pass picture, on the "
+            "optimiser's objective for the painting (its options apply)."
+        ),
+    ] = 0,
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Stylise photos with a bundled style, a trained model, or style images."""
+    from brushwork.pipelines.refine import check_steps
+
     options = locals()
+    check_steps(refine)
     given = [k for k, default in OPTIMIZE_ONLY.items() if options[k] != default]
-    method = pick_method(method, style, model, given)
+    method = pick_method(method, style, model, [] if refine else given)
+    if refine and method == "optimize":
+        raise OptionError("--refine follows a one-pass method (fast, adain, wct); for "
+                          "optimisation give --steps")  # fmt: skip
+    if refine and "steps" in given:
+        raise OptionError("--steps is the optimiser's; a refine runs --refine N steps")
     fast_only = {"strength": strength != 1.0, "tile": tile is not None,
                  "backend": backend != "auto", "compile": compile}  # fmt: skip
     if method != "fast" and any(fast_only.values()):
         flag = next(k for k, v in fast_only.items() if v)
         hint = "; AdaIN's trade-off is --alpha" if flag == "strength" else ""
         raise OptionError(f"--{flag} is an option of fast styles, not of {method}{hint}")
-    if method != "adain" and alpha != 1.0:
-        raise OptionError(f"--alpha is an option of AdaIN (style images), not of {method}")
+    if method not in methods.arbitrary() and alpha != 1.0:
+        raise OptionError(f"--alpha is an option of adain and wct (style images), not of {method}")
     found = expand_inputs(inputs)
     pairs = plan_outputs(found, output, overwrite=overwrite)
     if method == "fast":
@@ -230,6 +262,7 @@ def stylize(
         _stylize_fast(
             pairs,
             style,
+            _refiner(refine, method, style, model, mask, mask_colors, options),
             size,
             strength,
             preserve_color,
@@ -245,12 +278,14 @@ def stylize(
             mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
         )
         return
-    if method == "adain":
+    if method in methods.arbitrary():
         from brushwork.ops.regions import parse_hex
 
-        _stylize_adain(
+        _stylize_any(
             pairs,
             style,
+            _refiner(refine, method, style, model, mask, mask_colors, options),
+            method=method,
             model=model,
             alpha=alpha,
             weights=parse_floats(blend, "--blend") if blend else None,
@@ -269,30 +304,17 @@ def stylize(
         raise OptionError("--method optimize takes one photo at a time")
     content, output = pairs[0]
     from brushwork.ops.regions import parse_hex
-    from brushwork.pipelines.optimize import OptimizeConfig, optimize_result
+    from brushwork.pipelines.optimize import optimize_result
 
     imageio.load(content)  # fail on a bad photo before anything else
     init_image = None if init in ("content", "noise") else Path(init)
     steps_t = parse_ints(steps, "--steps")
-    cfg = OptimizeConfig(
+    cfg = _objective(
+        options,
         steps=steps_t[0] if len(steps_t) == 1 else steps_t,
         size=size or 512,
         scales=parse_ints(scales, "--scales") if scales else None,
-        optimizer=optimizer,
-        lr=lr,
         init="content" if init_image is not None else init,
-        content_weight=content_weight,
-        style_weight=style_weight,
-        tv_weight=tv_weight,
-        content_layers=parse_layers(content_layers, "--content-layers"),
-        style_layers=parse_layers(style_layers, "--style-layers"),
-        style_weights=parse_floats(blend, "--blend") if blend else None,
-        style_scale=style_scale,
-        preserve_color=preserve_color,
-        pooling=pooling,
-        precision=precision,
-        seed=seed,
-        device=device,
     )
     callback = None
     if save_every > 0:
@@ -325,9 +347,87 @@ def stylize(
     _echo_path(saved)
 
 
+def _objective(options: dict[str, Any], **fixed: Any) -> Any:
+    """The optimiser's :class:`OptimizeConfig` from the command's options (``fixed`` wins)."""
+    from brushwork.pipelines.optimize import OptimizeConfig
+
+    o = options
+    blend = o["blend"]
+    values: dict[str, Any] = {
+        "optimizer": o["optimizer"],
+        "lr": o["lr"],
+        "content_weight": o["content_weight"],
+        "style_weight": o["style_weight"],
+        "tv_weight": o["tv_weight"],
+        "content_layers": parse_layers(o["content_layers"], "--content-layers"),
+        "style_layers": parse_layers(o["style_layers"], "--style-layers"),
+        "style_weights": parse_floats(blend, "--blend") if blend else None,
+        "style_scale": o["style_scale"],
+        "preserve_color": o["preserve_color"],
+        "pooling": o["pooling"],
+        "precision": o["precision"],
+        "seed": o["seed"],
+        "device": o["device"],
+    }
+    return OptimizeConfig(**(values | fixed))
+
+
+def _refiner(
+    steps: int,
+    method: str,
+    styles: list[str],
+    model: str | None,
+    mask: Path | None,
+    mask_colors: str | None,
+    options: dict[str, Any],
+) -> Any:
+    """``None``, or a function that refines a one-pass result of a photo (``--refine N``): the
+    optimiser's objective on the style images, or a fast style's bundled painting."""
+    if not steps:
+        return None
+    from brushwork import zoo
+    from brushwork.modelfile import read_config
+    from brushwork.ops.regions import parse_hex
+    from brushwork.pipelines.feedforward import StylizeResult
+    from brushwork.pipelines.refine import refine
+
+    images: list[Path] = []
+    weights: tuple[float, ...] | None = None
+    if method == "fast":
+        parts = [p.partition(":") for s in styles for p in s.split(",")]
+        for key, _, _ in parts:
+            name = key
+            if model is None and (key in zoo.names() or zoo.is_model_path(key)):
+                name = str(read_config(zoo.resolve(key)).get("style", {}).get("name", key))
+            found = zoo.painting(name)
+            if found is None:
+                raise OptionError(
+                    f"{key}: brushwork has no image of this style's painting to refine towards; "
+                    "use --method optimize with the painting"
+                )
+            images.append(found)
+        if len(parts) > 1 and mask is None:  # a blend 'a:0.7,b:0.3'
+            weights = tuple(float(w or 1) for _, _, w in parts)
+    else:
+        images = [Path(s) for s in styles]
+    cfg = _objective(options, steps=steps, init="content")
+    if weights is not None:
+        cfg = replace(cfg, style_weights=weights)
+    colors = [parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None
+
+    def run(src: Path, first: Any) -> Any:
+        done = refine(src, first.image, images, steps=steps, config=cfg, mask=mask,
+                      mask_colors=colors)  # fmt: skip
+        return StylizeResult(done.image, first.seconds + done.seconds, first.tiles,
+                             f"{first.backend} + {steps} refine steps")  # fmt: skip
+
+    return run
+
+
 def _stylize_fast(
     pairs: list[tuple[Path, Path]],
     styles: list[str],
+    refiner: Any,
     size: int | None,
     strength: float,
     preserve_color: str | None,
@@ -372,13 +472,19 @@ def _stylize_fast(
         def run(src: Path, progress: bool) -> Any:
             return fast.stylize(src, progress=progress, **kwargs)
 
-    _run_each(pairs, lambda src: run(src, not quiet and len(pairs) == 1), overwrite, quiet, [])
+    def each(src: Path) -> Any:
+        first = run(src, not quiet and len(pairs) == 1)
+        return refiner(src, first) if refiner else first
+
+    _run_each(pairs, each, overwrite, quiet, [])
 
 
-def _stylize_adain(
+def _stylize_any(
     pairs: list[tuple[Path, Path]],
     styles: list[str],
+    refiner: Any,
     *,
+    method: str,
     model: str | None,
     device: str,
     precision: str,
@@ -386,11 +492,16 @@ def _stylize_adain(
     quiet: bool,
     **kwargs: Any,
 ) -> None:
-    from brushwork.pipelines.arbitrary import DEFAULT_MODEL, check_alpha, load_adain, style_weights
+    from brushwork.pipelines.arbitrary import check_alpha, style_weights
 
     check_alpha(kwargs["alpha"])  # option errors before the decoder and VGG19 load
     style_weights(kwargs["weights"], len(styles))
     for s in styles:
         imageio.load(s)  # a bad style image fails before any work
-    adain = load_adain(model or DEFAULT_MODEL, device=device, precision=precision)
-    _run_each(pairs, lambda src: adain.stylize(src, styles, **kwargs), overwrite, quiet, styles)
+    net = load_any_style(method, model, device=device, precision=precision)
+
+    def each(src: Path) -> Any:
+        first = net.stylize(src, styles, **kwargs)
+        return refiner(src, first) if refiner else first
+
+    _run_each(pairs, each, overwrite, quiet, styles)

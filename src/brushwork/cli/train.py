@@ -313,6 +313,12 @@ def train_adain_cmd(
         str, typer.Option(help="Range of the style's short side, in crops: 'low,high'.")
     ] = "1,2",
     width: Annotated[float, typer.Option(help="Decoder width multiplier (paper: 1).")] = 1.0,
+    layer: Annotated[
+        str, typer.Option(help="VGG19 layer the decoder inverts (paper: relu4_1).")
+    ] = "relu4_1",
+    input_scale: Annotated[
+        float, typer.Option(help="Factor on the features entering the decoder (1/their RMS).")
+    ] = 1.0,
     init: Annotated[
         Path | None, typer.Option(help="Decoder model folder to start from (same width).")
     ] = None,
@@ -340,7 +346,9 @@ def train_adain_cmd(
         style_weight=style_weight,
         pixel_weight=pixel_weight,
         identity_weight=identity_weight,
-        decoder=AdaINRecipe.net_options({"width": width}, field="decoder"),
+        decoder=AdaINRecipe.net_options(
+            {"width": width, "layer": layer, "input_scale": input_scale}, field="decoder"
+        ),
     )
     loop = _loop_config(locals())
     result = train_adain(
@@ -356,6 +364,48 @@ def train_adain_cmd(
         progress=not quiet,
     )
     _report_training(result, quiet)
+
+
+@train_app.command("wct")
+def train_wct_cmd(
+    content: Annotated[
+        Path, typer.Option(help="Folder of training photos (searched recursively).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    levels: Annotated[
+        str, typer.Option(help="VGG19 layers to decode, coarse to fine, comma-separated.")
+    ] = "relu4_1,relu3_1,relu2_1,relu1_1",
+    steps: Annotated[
+        int | None,
+        typer.Option(help="Steps of every trained level (default: 4000/2500/1200 by depth)."),
+    ] = None,
+    batch_size: BatchOpt = 4,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 128,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 5e-4,
+    init: Annotated[
+        Path | None, typer.Option(help="WCT model to continue each level from.")
+    ] = None,
+    preview_every: PreviewOpt = 500,
+    checkpoint_every: CheckpointOpt = 100,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train the photo-only decoders of universal style transfer (WCT, Li et al., 2017);
+    re-running the command resumes."""
+    from brushwork.training.wct import WCTRecipe, train_wct
+
+    chosen = tuple(n.strip() for n in levels.split(",") if n.strip())
+    base = WCTRecipe()
+    recipe = WCTRecipe(
+        levels=chosen,
+        crop=crop,
+        steps={n: steps for n in chosen} if steps else base.steps,
+    )
+    loop = _loop_config(locals() | {"steps": steps or 2000})
+    out = train_wct(content, output, recipe=recipe, loop=loop, init=init, progress=not quiet)
+    _echo_path(out)
 
 
 @train_app.command("sr")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from brushwork import image as imageio
+from brushwork import methods
 from brushwork.cli._app import (
     DeviceOpt,
     PrecisionOpt,
@@ -19,7 +20,7 @@ from brushwork.cli._app import (
     parse_floats,
 )
 from brushwork.cli.signals import _pending_stop, _stop_code, _stopped
-from brushwork.cli.stylize import pick_method
+from brushwork.cli.stylize import load_any_style, pick_method
 from brushwork.errors import OptionError
 
 
@@ -40,10 +41,12 @@ def video(
     ],
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="fast: the multi-style model; adain: the decoder."),
+        typer.Option(
+            "--model", "-m", help="fast: the multi-style model; adain, wct: the decoder model."
+        ),
     ] = None,
     method: Annotated[
-        str, typer.Option(help="auto | fast | adain | optimize (slow: minutes a frame).")
+        str, typer.Option(help="auto | fast | adain | wct | optimize (slow: minutes a frame).")
     ] = "auto",
     temporal: Annotated[
         str,
@@ -58,12 +61,12 @@ def video(
         int | None, typer.Option(help="Long side of the output (default: the clip's own).")
     ] = None,
     strength: Annotated[float, typer.Option(help="fast: 1 = full style, 0 = the frame.")] = 1.0,
-    alpha: Annotated[float, typer.Option(help="adain: 1 = full style, 0 = content.")] = 1.0,
+    alpha: Annotated[float, typer.Option(help="adain, wct: 1 = full style, 0 = content.")] = 1.0,
     blend: Annotated[
         str | None, typer.Option(help="Blend weights of the style images, e.g. '0.7,0.3'.")
     ] = None,
     style_scale: Annotated[
-        float, typer.Option(help="adain/optimize: style image size relative to the frame.")
+        float, typer.Option(help="adain/wct/optimize: style image size relative to the frame.")
     ] = 1.0,
     preserve_color: Annotated[
         str | None, typer.Option(help="Keep the clip's colours: luminance | histogram.")
@@ -88,8 +91,8 @@ def video(
     if method != "fast" and (strength != 1.0 or backend != "auto"):
         flag = "strength" if strength != 1.0 else "backend"
         raise OptionError(f"--{flag} is an option of fast styles, not of {method}")
-    if method != "adain" and alpha != 1.0:
-        raise OptionError(f"--alpha is an option of AdaIN (style images), not of {method}")
+    if method not in methods.arbitrary() and alpha != 1.0:
+        raise OptionError(f"--alpha is an option of adain and wct (style images), not of {method}")
     imageio.check_output_path(output, overwrite=overwrite, extensions=videoio.OUTPUT_EXTENSIONS)
     videoio.probe(source)  # a bad clip fails before any model loads
     kwargs: dict[str, Any] = {
@@ -117,12 +120,10 @@ def video(
             backend=backend,
         )
         kwargs["strength"] = strength
-    elif method == "adain":
-        from brushwork.pipelines.arbitrary import DEFAULT_MODEL, load_adain
-
+    elif method in methods.arbitrary():
         for s in style:
             imageio.load(s)
-        runner = load_adain(model or DEFAULT_MODEL, device=device, precision=precision)
+        runner = load_any_style(method, model, device=device, precision=precision)
         kwargs |= {
             "style": style,
             "alpha": alpha,

@@ -20,7 +20,7 @@ from typing import Any
 from brushwork.errors import OptionError, WeightsError, unknown_choice
 from brushwork.methods.spec import MethodSpec
 
-BUILTIN = ("fast", "adain", "optimize", "sr")
+BUILTIN = ("fast", "adain", "wct", "optimize", "sr")
 _METHODS: dict[str, MethodSpec] = {}
 _loaded = False
 
@@ -71,6 +71,12 @@ def get(name: str) -> MethodSpec:
 def with_capability(capability: str) -> list[str]:
     """Names of the methods that can ``capability`` ("stylize", "video", ...), in order."""
     return [n for n, m in methods().items() if capability in m.capabilities]
+
+
+def arbitrary() -> list[str]:
+    """Names of the one-pass methods whose model takes any style image at each call (AdaIN,
+    WCT); each one's bundled model is named after it."""
+    return [n for n, m in methods().items() if m.can("style_image") and m.load is not None]
 
 
 def for_architecture(architecture: str) -> MethodSpec:

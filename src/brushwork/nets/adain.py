@@ -9,7 +9,7 @@ place of pooling, reflection padding, no normalisation) and maps the result back
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
@@ -18,10 +18,19 @@ from torch import nn
 from brushwork.devices import at_least_float32
 from brushwork.errors import OptionError
 from brushwork.ops.moments import EPS, mean_std
-from brushwork.options import Options
+from brushwork.options import OMIT_DEFAULT, Options
 
-#: the encoder layers the paper's decoder inverts, and their widths
-LAYER_WIDTHS = {"relu3_1": 256, "relu4_1": 512}
+#: the encoder layers a decoder can invert, and their widths (the AdaIN paper's is relu4_1;
+#: universal style transfer, Li et al. 2017, decodes every relu*_1)
+LAYER_WIDTHS = {"relu1_1": 64, "relu2_1": 128, "relu3_1": 256, "relu4_1": 512}
+
+#: VGG19 mirrored, one block per layer from the deepest: the (in, out, upsample after) convs
+#: that undo the layer's convs back to the previous relu*_1 (the last, 64 -> 3, is added after)
+MIRROR: tuple[tuple[str, tuple[tuple[int, int, bool], ...]], ...] = (
+    ("relu4_1", ((512, 256, True), (256, 256, False), (256, 256, False), (256, 256, False))),
+    ("relu3_1", ((256, 128, True), (128, 128, False))),
+    ("relu2_1", ((128, 64, True), (64, 64, False))),
+)
 
 
 def adaptive_instance_norm(
@@ -75,12 +84,16 @@ class DecoderConfig(Options):
     Args:
         layer: the encoder layer whose features it decodes (the paper: ``relu4_1``).
         width: channel multiplier of the mirrored VGG widths (1.0 = the paper's 256/128/64).
+        input_scale: factor on the features before the first conv; shallow VGG layers are
+            large (relu1_1 about 40 RMS on a photo), and at 1 Adam's steps are too coarse for the
+            near-linear inverse of a shallow layer (1/RMS of the layer is a good value).
     """
 
     kind: ClassVar[str] = "decoder"
 
     layer: str = "relu4_1"
     width: float = 1.0
+    input_scale: float = field(default=1.0, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.layer not in LAYER_WIDTHS:
@@ -89,6 +102,8 @@ class DecoderConfig(Options):
             )
         if not 0 < self.width <= 4:
             raise OptionError(f"decoder width must be in (0, 4], got {self.width}")
+        if not 0 < self.input_scale <= 1:
+            raise OptionError(f"decoder input scale must be in (0, 1], got {self.input_scale}")
 
 
 class _Conv(nn.Sequential):
@@ -120,23 +135,21 @@ class AdaINDecoder(nn.Module):
             return max(1, round(c * cfg.width))
 
         cin = LAYER_WIDTHS[cfg.layer]
-        # (in, out, upsample after) per conv, mirroring VGG19's convs up to cfg.layer
-        plan: list[tuple[int, int, bool]] = []
-        if cfg.layer == "relu4_1":
-            plan += [(cin, w(256), True), (w(256), w(256), False), (w(256), w(256), False)]
-            plan += [(w(256), w(256), False), (w(256), w(128), True)]
-        else:
-            plan += [(cin, w(128), True)]
-        plan += [(w(128), w(128), False), (w(128), w(64), True), (w(64), w(64), False)]
+        # (in, out, upsample after) per conv, mirroring VGG19's convs up to cfg.layer: each
+        # block undoes one layer's convs and the pooling before them; the encoder's features
+        # come in at their own width, the rest scale with ``width``
+        plan = [conv for layer, block in MIRROR if LAYER_WIDTHS[layer] <= cin for conv in block]
+        plan.append((64, 3, False))
         layers: list[nn.Module] = []
-        for a, b, up in plan:
-            layers += [_Conv(a, b), nn.ReLU()]
+        for i, (a, b, up) in enumerate(plan):
+            layers.append(_Conv(cin if i == 0 else w(a), 3 if b == 3 else w(b)))
+            if i < len(plan) - 1:
+                layers.append(nn.ReLU())
             if up:
                 layers.append(nn.Upsample(scale_factor=2.0, mode="nearest"))
-        layers.append(_Conv(w(64), 3))
         self.body = nn.Sequential(*layers)
         self.in_channels = cin
-        self.factor = 8 if cfg.layer == "relu4_1" else 4
+        self.factor = 2 ** sum(up for _, _, up in plan)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         if features.dim() != 4 or features.shape[1] != self.in_channels:
@@ -144,6 +157,8 @@ class AdaINDecoder(nn.Module):
                 f"AdaINDecoder: expected (B, {self.in_channels}, h, w) {self.config.layer} "
                 f"features, got {tuple(features.shape)}"
             )
+        if self.config.input_scale != 1.0:
+            features = features * self.config.input_scale
         out: torch.Tensor = self.body(features)
         return out
 

@@ -187,6 +187,38 @@ class TransformerNet(nn.Module):
         return run_padded(lambda y: self.to_rgb(self.decoder(self.residual(self.encoder(y)))), x, 4)
 
 
+@torch.no_grad()
+def widened(net: TransformerNet, noise: float = 1e-3, seed: int = 0) -> TransformerNet:
+    """``net`` at twice its widths, computing the same function (Chen, Goodfellow and Shlens,
+    "Net2Net", ICLR 2016): every channel is copied, a conv's weights on copied inputs are halved,
+    and instance norm gives both copies the statistics of the original. ``noise`` (relative to
+    each tensor's spread) breaks the copies' symmetry so training can set them apart; 0 keeps
+    the function exactly. A trained net continues at the paper's width (32/64/128 from
+    16/32/64) without losing what it learned.
+    """
+    cfg = net.config
+    if cfg.upsample == "transpose":
+        raise OptionError("widening supports resize-conv upsampling, not transposed convs")
+    wide = TransformerNet(dataclasses.replace(cfg, widths=tuple(2 * w for w in cfg.widths)))
+    g = torch.Generator().manual_seed(seed)
+    state = {}
+    for key, old in net.state_dict().items():
+        target = wide.state_dict()[key]
+        new = old.float()
+        for dim in range(old.dim()):
+            if target.shape[dim] == 2 * old.shape[dim]:
+                new = torch.cat([new, new], dim=dim)
+                if old.dim() == 4 and dim == 1:  # a conv's inputs: the two copies share
+                    new = new / 2
+        if new.shape != target.shape:
+            raise OptionError(f"cannot widen {key}: {tuple(old.shape)} -> {tuple(target.shape)}")
+        if noise and new.is_floating_point() and new.numel() > 1 and not torch.equal(new, old):
+            new = new + noise * new.std() * torch.randn(new.shape, generator=g)
+        state[key] = new.to(old.dtype)
+    wide.load_state_dict(state)
+    return wide
+
+
 def build(config: dict[str, Any]) -> TransformerNet:
     """An untrained net from its config.json entry (the method registry's builder)."""
     return TransformerNet(TransformerConfig.from_dict(config))

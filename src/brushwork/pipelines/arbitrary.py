@@ -265,6 +265,16 @@ def load_adain(
     return from_model(zoo.resolve(name_or_path), device=device, precision=precision)
 
 
+def no_style_at_load(value: str, kind: str, style: Any, options: dict[str, Any]) -> None:
+    """A model that takes its style image at each call refuses one (or options) at load."""
+    if style is not None or options:
+        given = "style" if style is not None else ", ".join(options)
+        raise OptionError(
+            f"{value} is {kind}: give the style image at each call, "
+            f"e.g. bw.load({value!r})(photo, style=painting) (not {given} here)"
+        )
+
+
 def load_model(
     name_or_path: str | os.PathLike[str],
     *,
@@ -275,10 +285,5 @@ def load_model(
 ) -> ArbitraryStyle:
     """The method registry's loader (``bw.load``): a decoder takes its style at each call."""
     value = str(name_or_path)
-    if style is not None or options:
-        given = "style" if style is not None else ", ".join(options)
-        raise OptionError(
-            f"{value} is an AdaIN decoder: give the style image at each call, "
-            f"e.g. bw.load({value!r})(photo, style=painting) (not {given} here)"
-        )
+    no_style_at_load(value, "an AdaIN decoder", style, options)
     return from_model(zoo.resolve(value), device=device, precision=precision)

@@ -121,7 +121,7 @@ class StyleFields(BaseModel):
     """The form fields a photo and a clip share (see :class:`handlers.StyleOptions`)."""
 
     style: str | None = Field(None, description="A bundled style's name (GET /api/styles).")
-    method: str | None = Field(None, description="fast | adain | optimize (photos only).")
+    method: str | None = Field(None, description="fast | adain | wct | optimize (photos only).")
     strength: float = Field(1.0, description="fast: 1 = full style, 0 = the photo; adain: alpha.")
     blend_with: str | None = Field(None, description="A second bundled style.")
     blend: float = Field(0.5, description="Share of the second style, 0-1.")
@@ -235,13 +235,17 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
         fields: Annotated[StyleFields, Form()],
         style_image: Annotated[UploadFile | None, File(description=OWN_STYLE)] = None,
         steps: Annotated[int, Form(description="optimize: iterations.")] = 200,
+        refine: Annotated[
+            int,
+            Form(description="fast, adain, wct: optimisation steps from the one-pass picture."),
+        ] = 0,
         wait: Annotated[bool, Form(description="false: answer 202 with a job at once.")] = True,
     ) -> Response:
         """Stylise a photo; answers the PNG (or, with ``wait=false``, a job to poll)."""
         with preparing("photo") as job:
             path = save_upload(photo, job, "photo", IMAGE_SUFFIXES)
             handlers.check_image(path, limits, "photo")
-            options = style_options(job, fields, style_image, steps=steps)
+            options = style_options(job, fields, style_image, steps=steps, refine=refine)
         return run(job, lambda j: handlers.stylize_photo(j, path, options), wait)
 
     @api.post("/api/video", responses={200: {"content": {"video/mp4": {}, "image/gif": {}}}})

@@ -12,9 +12,7 @@ from pathlib import Path
 from brushwork import methods, zoo
 from brushwork.errors import unknown_choice
 from brushwork.modelfile import STYLE_PREVIEWS
-
-#: folder of a multi-style model holding a thumbnail of each of its paintings
-PAINTINGS_DIR = "paintings"
+from brushwork.zoo import PAINTINGS_DIR
 
 
 @dataclass(frozen=True)

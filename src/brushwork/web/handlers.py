@@ -91,6 +91,9 @@ class StyleOptions:
         preserve_color: ``None``, ``luminance`` or ``histogram``.
         size: long side of the output; ``None`` keeps the input's (optimisation: 512).
         steps: optimisation steps.
+        refine: photos, one-pass methods: optimisation steps started from the one-pass
+            picture (:func:`brushwork.pipelines.refine.refine`); 0: none. A refined picture is
+            at most the optimisation's size (default 512).
         temporal: clips: blend along the optical flow so strokes do not flicker.
     """
 
@@ -103,6 +106,7 @@ class StyleOptions:
     preserve_color: str | None = None
     size: int | None = None
     steps: int = 200
+    refine: int = 0
     temporal: bool = True
 
 
@@ -225,11 +229,13 @@ def check_options(options: StyleOptions, limits: Limits, *, video: bool = False)
     if method == "fast" and options.style is None:
         raise RequestError(
             "a fast style must be one of the bundled styles; for an uploaded painting use "
-            "method 'adain' (any style) or 'optimize'",
+            "method 'adain' or 'wct' (any style) or 'optimize'",
             400,
         )
     if video and method == "optimize":
-        raise RequestError("optimisation is too slow for clips here; use 'fast' or 'adain'", 400)
+        raise RequestError(
+            "optimisation is too slow for clips here; use 'fast', 'adain' or 'wct'", 400
+        )
     if options.blend_with is not None and options.style is None:
         raise RequestError("blending is between two bundled styles", 400)
     if options.blend_with is not None and method == "fast":
@@ -246,6 +252,12 @@ def check_options(options: StyleOptions, limits: Limits, *, video: bool = False)
     if method == "optimize":
         top = min(top, limits.optimize_side)
         _in_range("steps", options.steps, 1, limits.steps)
+    if options.refine:
+        if video or method == "optimize":
+            raise RequestError("refine follows a one-pass method on a photo", 400)
+        _in_range("refine", options.refine, 0, limits.steps)
+        top = min(top, limits.optimize_side)
+        options = replace(options, size=options.size or 512)
     if options.size is not None:
         _in_range("size", options.size, imageio.MIN_SIDE, top)
     return replace(options, method=method)
@@ -284,10 +296,9 @@ def fast_model(options: StyleOptions) -> Any:
     return multi.select({p.name: 1.0 - options.blend, options.blend_with: options.blend})
 
 
-def adain_model() -> Any:
-    from brushwork.pipelines.arbitrary import load_adain
-
-    return _cached(("adain", None), load_adain)
+def any_style_model(method: str = "adain") -> Any:
+    """The bundled decoder model of a one-pass any-style method (adain, wct)."""
+    return _cached((method, None), lambda: methods.get(method).pipeline(method))
 
 
 def style_images(options: StyleOptions) -> tuple[list[Path], list[float] | None]:
@@ -322,6 +333,7 @@ def stylize_photo(job: Job, photo: Path, options: StyleOptions) -> Path:
 def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, float]:
     from brushwork.pipelines.optimize import OptimizeConfig, optimize_result
 
+    styles, weights = style_images(options)
     if options.method == "fast":
         result = fast_model(options).stylize(
             photo,
@@ -329,10 +341,9 @@ def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, f
             preserve_color=options.preserve_color,
             size=options.size,
         )
-        return result.image, result.seconds
-    styles, weights = style_images(options)
-    if options.method == "adain":
-        result = adain_model().stylize(
+        return _refined(job, photo, result, styles, weights, options)
+    if options.method in methods.arbitrary():
+        result = any_style_model(options.method).stylize(
             photo,
             styles,
             alpha=options.strength,
@@ -340,7 +351,7 @@ def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, f
             preserve_color=options.preserve_color,
             size=options.size,
         )
-        return result.image, result.seconds
+        return _refined(job, photo, result, styles, weights, options)
     done = [0]
 
     def step(level: int, i: int, x: torch.Tensor, loss: float) -> None:
@@ -358,6 +369,29 @@ def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, f
         photo, styles, config=cfg, callback=step, progress=False, interrupt=job.check
     )
     return opt.image, opt.seconds
+
+
+def _refined(
+    job: Job,
+    photo: Path,
+    first: Any,
+    styles: list[Path],
+    weights: list[float] | None,
+    options: StyleOptions,
+) -> tuple[Image.Image, float]:
+    """The one-pass ``first`` as it is, or refined by ``options.refine`` optimisation steps."""
+    if not options.refine:
+        return first.image, first.seconds
+    from brushwork.pipelines.optimize import OptimizeConfig
+    from brushwork.pipelines.refine import refine
+
+    job.report(0.5, f"refining: {options.refine} optimisation steps")
+    cfg = OptimizeConfig(
+        style_weights=tuple(weights) if weights else None, preserve_color=options.preserve_color
+    )
+    done = refine(photo, first.image, styles, steps=options.refine, config=cfg,
+                  interrupt=job.check)  # fmt: skip
+    return done.image, first.seconds + done.seconds
 
 
 def stylize_clip(
@@ -396,7 +430,7 @@ def stylize_clip(
             result = stylize_video(
                 clip,
                 out,
-                adain_model(),
+                any_style_model(options.method or "adain"),
                 style=styles,
                 alpha=options.strength,
                 weights=weights,

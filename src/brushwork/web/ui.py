@@ -37,6 +37,7 @@ Clips and upscaling have their own tabs. Programs can use the [HTTP API](/api/do
 METHOD_LABELS = {
     "fast": "Fast (a trained style, about a second)",
     "adain": "Any style (AdaIN, a few seconds)",
+    "wct": "Any style (WCT, photo-only decoders, a few seconds)",
     "optimize": "Optimise (Gatys et al., minutes, finest)",
 }
 NONE = "(none)"
@@ -191,10 +192,14 @@ def photo_tab(page: Page) -> None:
             gr.update(selected_index=selected),
         )
 
-    def method_changed(method: str) -> tuple[Any, Any]:
-        return gr.update(visible=method == "optimize"), gr.update(
-            label="Style strength (AdaIN alpha)" if method == "adain" else "Style strength",
-            visible=method != "optimize",
+    def method_changed(method: str) -> tuple[Any, Any, Any]:
+        return (
+            gr.update(visible=method == "optimize"),
+            gr.update(
+                label="Style strength (alpha)" if method in ("adain", "wct") else "Style strength",
+                visible=method != "optimize",
+            ),
+            gr.update(visible=method != "optimize"),
         )
 
     def paint(
@@ -208,6 +213,7 @@ def photo_tab(page: Page) -> None:
         blend: float,
         colour: str,
         size: str,
+        refine: float,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple[str, Any, str]:
@@ -224,6 +230,7 @@ def photo_tab(page: Page) -> None:
                 colour=colour,
                 size=size,
                 steps=steps,
+                refine=refine,
             )
             options = handlers.check_options(chosen, limits)
             return lambda j: handlers.stylize_photo(j, path, options)
@@ -283,8 +290,17 @@ def photo_tab(page: Page) -> None:
                 blend = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second painting")
                 colour = gr.Radio(COLOURS, value=NONE, label="Colours")
                 size = gr.Dropdown(sizes, value=ORIGINAL, label="Output size (long side, px)")
+                refine_steps = gr.Slider(
+                    5,
+                    min(limits.steps, 300),
+                    value=30,
+                    step=5,
+                    label="Refine: optimisation steps from the one-pass picture (512 px "
+                    "unless you pick a size)",
+                )
             with gr.Row():
                 run = gr.Button("Paint", variant="primary", elem_id="paint")
+                refine_run = gr.Button("Paint, then refine", elem_id="refine")
                 halt = gr.Button("Stop", variant="stop")
         with gr.Column(scale=5):
             result = gr.Image(
@@ -299,15 +315,19 @@ def photo_tab(page: Page) -> None:
             status = gr.Markdown(elem_id="status")
     gallery.select(pick, None, [style, chosen, own, example], **PAGE_ONLY)
     own.change(own_uploaded, [own, method, style], [method, chosen, gallery], **PAGE_ONLY)
-    method.change(method_changed, method, [steps, strength], **PAGE_ONLY)
+    method.change(method_changed, method, [steps, strength, refine_run], **PAGE_ONLY)
+    chosen_inputs = [photo, style, own, method, strength, steps, blend_with, blend, colour, size]
     event = run.click(
         paint,
-        [photo, style, own, method, strength, steps, blend_with, blend, colour, size],
+        [*chosen_inputs, gr.State(0)],
         [result, download, status],
         api_name="paint",
         api_visibility="undocumented",  # for gradio_client; /api is the documented API
     )
-    halt.click(page.stop, None, status, cancels=[event], **PAGE_ONLY)
+    refined = refine_run.click(
+        paint, [*chosen_inputs, refine_steps], [result, download, status], **PAGE_ONLY
+    )
+    halt.click(page.stop, None, status, cancels=[event, refined], **PAGE_ONLY)
 
 
 def video_tab(page: Page) -> None:
@@ -360,7 +380,11 @@ def video_tab(page: Page) -> None:
             )
             clip_own = image_input("...or your own painting", 160, "clip-own-style")
             clip_method = gr.Radio(
-                [("Fast (a trained style)", "fast"), ("Any style (AdaIN)", "adain")],
+                [
+                    ("Fast (a trained style)", "fast"),
+                    ("Any style (AdaIN)", "adain"),
+                    ("Any style (WCT)", "wct"),
+                ],
                 value="fast",
                 label="3. Method",
             )
@@ -484,6 +508,7 @@ def ui_options(
     size: str | None = ORIGINAL,
     steps: float = 200,
     temporal: bool = True,
+    refine: float = 0,
 ) -> StyleOptions:
     """The page's choices as :class:`StyleOptions` (its "(none)" and "original size" as None)."""
     return StyleOptions(
@@ -496,6 +521,7 @@ def ui_options(
         preserve_color=None if colour in (None, NONE) else colour,
         size=None if size in (None, ORIGINAL) else int(size),
         steps=int(steps),
+        refine=int(refine),
         temporal=temporal,
     )
 

@@ -60,6 +60,21 @@ def style_names() -> list[str]:
     return [e.name for e in entries() if methods.for_model(e.config).can("stylize")]
 
 
+#: folder of a multi-style model holding a thumbnail (640 px) of each painting it learned
+PAINTINGS_DIR = "paintings"
+
+
+def painting(name: str) -> Path | None:
+    """The bundled thumbnail of the painting a style is named after (kept in the multi-style
+    models' ``paintings/`` folders), or ``None``: the style image of a refine or a page's
+    optimisation when only the style's name is known."""
+    for e in entries():
+        thumb = e.path / PAINTINGS_DIR / f"{name}.jpg"
+        if thumb.is_file():
+            return thumb
+    return None
+
+
 def is_model_path(value: str | os.PathLike[str]) -> bool:
     """Whether ``value`` is a model folder or a single-file ``.safetensors`` model."""
     p = Path(value)

@@ -1,0 +1,115 @@
+"""Train the bundled WCT decoders further (universal style transfer, Li et al. 2017; issue 22).
+
+The decoders learn only to invert VGG19 features of photos (``brushwork train wct``): the
+relu1_1 one is solved by least squares, the deeper ones train to reconstruct photo crops. By
+default every trained level **continues from the bundled ``wct`` model** for ``--steps`` more
+steps (the optimizer restarts) and ``--install`` writes the result, float16, into the zoo with
+a preview of held-out paintings (benchmarks/heldout/paintings.txt) on a held-out photo. Re-run
+with the same ``--tag`` to resume::
+
+    python scripts/train_wct.py --steps 3000 --install
+
+``--levels DIR`` assembles decoders already trained elsewhere (each level a decoder model
+folder named after its layer, e.g. from ``brushwork train adain --style-weight 0 --layer ...``)
+instead of training. ``--device cuda`` with ``--crop 256 --batch-size 8`` is the GPU recipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from brushwork import image as imageio
+from brushwork.modelfile import read_model
+from brushwork.pipelines.universal import from_model
+from brushwork.training.loop import LoopConfig
+from brushwork.training.wct import LOOP, WCTRecipe, train_wct, write_wct_model
+from brushwork.zoo import ZOO_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+HELD = ROOT / "benchmarks" / "heldout" / "paintings.txt"
+#: preview: a held-out photo painted with held-out paintings of the list
+PREVIEW_PHOTO = "golden_gate.jpg"
+PREVIEW_PAINTINGS = ("style/candy.jpg", "paintings/0005.jpg", "paintings/0033.jpg")
+
+
+def preview(folder: Path) -> None:
+    """Write the model's preview.jpg: the photo, then the paintings above their results."""
+    wct = from_model(folder)
+    photo = imageio.square(imageio.load(DATA / "content" / PREVIEW_PHOTO).rgb, 256)
+    top, bottom = [photo], [wct(photo, style=photo, alpha=0.0)]
+    for rel in PREVIEW_PAINTINGS:
+        painting = imageio.load(DATA / rel).rgb
+        top.append(imageio.square(painting, 256))
+        bottom.append(wct(photo, style=painting))
+    imageio.grid([top, bottom], 256).convert("RGB").save(folder / "preview.jpg", quality=90)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", type=Path, default=DATA / "train")
+    ap.add_argument("--work", type=Path, default=ROOT / ".zoo-train")
+    ap.add_argument("--tag", default=time.strftime("%Y%m%d"))
+    ap.add_argument("--steps", type=int, default=2000, help="more steps of every trained level")
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=LOOP.lr)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--levels", type=Path, help="assemble the decoders in this folder instead")
+    ap.add_argument("--install", action="store_true", help="write the result into the zoo")
+    args = ap.parse_args()
+    out = args.work / f"wct_{args.tag}"
+    if args.levels:
+        found = {p.name: p for p in args.levels.iterdir() if (p / "config.json").is_file()}
+        order = [n for n in WCTRecipe().levels if n in found]
+        write_wct_model(out, {n: found[n] for n in order}, description=(
+            "universal style transfer (WCT): VGG19 decoders trained on photos only"))  # fmt: skip
+    else:
+        bundled = ZOO_DIR / "wct"
+        base = WCTRecipe()
+        recipe = WCTRecipe(crop=args.crop, steps={k: args.steps for k in base.steps})
+        loop = LoopConfig(
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            device=args.device,
+            checkpoint_every=50,
+            preview_every=500,
+        )
+        init = bundled if bundled.is_dir() else None
+        train_wct(args.data, out, recipe=recipe, loop=loop, init=init)
+    preview(out)
+    if args.install:
+        dest = ZOO_DIR / "wct"
+        model = read_model(out)
+        stages = list(model.config.get("stages", []))
+        if (dest / "config.json").is_file():
+            stages = list(read_model(dest).config.get("stages", []))
+        stages.append(
+            {"stage": f"wct_{args.tag}", "steps": args.steps, "date": time.strftime("%Y-%m-%d")}
+        )
+        tmp = dest.with_name("wct.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        nets = {n: from_model(out).decoders[n] for n in from_model(out).levels}
+        write_wct_model(
+            tmp,
+            nets,
+            records=model.config.get("levels", {}),
+            description=model.config.get("description", ""),
+            dtype=torch.float16,
+            extra={k: model.config[k] for k in ("recipe", "training") if k in model.config}
+            | {"stages": stages, "held_out": str(HELD.relative_to(ROOT))},
+        )
+        shutil.copy(out / "preview.jpg", tmp / "preview.jpg")
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+        print(f"installed {dest}")
+
+
+if __name__ == "__main__":
+    main()
