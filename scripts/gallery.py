@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 import brushwork as bw
 from brushwork import image as imageio
+from brushwork import zoo
 from brushwork.samples import brushstrokes, sample_photo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +27,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--steps", type=int, default=100, help="iterations at half size")
-    ap.add_argument("--part", choices=["all", "optimize", "fast", "multi", "adain"], default="all")
+    ap.add_argument(
+        "--part", choices=["all", "optimize", "fast", "multi", "adain", "wct"], default="all"
+    )
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
     if args.threads:
@@ -38,10 +41,12 @@ def main() -> None:
         fast_gallery(styles, photos)
     if args.part in ("all", "optimize"):
         optimize_gallery(args, styles, photos)
-    if args.part in ("all", "multi") and "paintings" in bw.zoo.names():
+    if args.part in ("all", "multi") and "paintings" in zoo.names():
         multi_gallery(args.data, photos)
-    if args.part in ("all", "adain") and "adain" in bw.zoo.names():
+    if args.part in ("all", "adain") and "adain" in zoo.names():
         adain_gallery(args.data, photos)
+    if args.part in ("all", "wct") and "wct" in zoo.names():
+        wct_gallery(args.data, photos, args.size)
     print(f"wrote {OUT}")
 
 
@@ -60,7 +65,7 @@ def fast_gallery(styles: dict[str, Image.Image], photos: dict[str, Image.Image])
         model(astro, preserve_color="luminance"),
     ]
     imageio.save(imageio.grid([strip], 256), OUT / "fast_options.jpg", overwrite=True)
-    lites = [n for n in styles if f"{n}_lite" in bw.zoo.names()]
+    lites = [n for n in styles if f"{n}_lite" in zoo.names()]
     if lites:  # full against lite, per style: photo, full, lite on two photos
         rows = []
         for name in lites:
@@ -127,6 +132,35 @@ def adain_gallery(data: Path, photos: dict[str, Image.Image]) -> None:
     imageio.save(
         imageio.grid([alphas, blends, extras], 192), OUT / "adain_controls.jpg", overwrite=True
     )
+
+
+def wct_gallery(data: Path, photos: dict[str, Image.Image], size: int) -> None:
+    """WCT (photo-only decoders: every painting is unseen) on three photos with five
+    public-domain paintings of the held-out list; then, for one photo, AdaIN | WCT | WCT + 30
+    refine steps | 100 optimisation steps side by side."""
+    wct = bw.load("wct")
+    paintings = {n: imageio.load(data / "style" / f"{n}.jpg").rgb for n in UNSEEN}
+    rows = [[Image.new("RGB", (8, 8), "white"), *paintings.values()]]
+    for photo in photos.values():
+        rows.append([photo] + [wct(photo, style=p, alpha=0.6) for p in paintings.values()])
+    imageio.save(imageio.grid(rows, 192), OUT / "wct_grid.jpg", overwrite=True)
+    photo = imageio.resize(
+        photos["chelsea"], imageio.size_for_long_side(photos["chelsea"].size, size)
+    )
+    adain = bw.load("adain")
+    cfg = bw.OptimizeConfig(steps=100, size=size)
+    compare = []
+    for name in ("starry_night", "great_wave", "the_scream"):
+        p = paintings[name]
+        first = wct(photo, style=p, alpha=0.6)
+        compare.append([
+            p,
+            adain(photo, style=p),
+            first,
+            bw.refine(photo, first, [p], steps=30).image,
+            bw.optimize_result(photo, [p], config=cfg, progress=False).image,
+        ])  # fmt: skip
+    imageio.save(imageio.grid(compare, 224), OUT / "refine_compare.jpg", overwrite=True)
 
 
 def optimize_gallery(

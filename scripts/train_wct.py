@@ -90,8 +90,14 @@ def main() -> None:
         stages = list(model.config.get("stages", []))
         if (dest / "config.json").is_file():
             stages = list(read_model(dest).config.get("stages", []))
+        levels = model.config.get("levels", {})
+        steps = {n: levels[n].get("training", {}).get("steps") for n in levels}
         stages.append(
-            {"stage": f"wct_{args.tag}", "steps": args.steps, "date": time.strftime("%Y-%m-%d")}
+            {
+                "stage": f"wct_{args.tag}",
+                "steps": {n: v for n, v in steps.items() if v},
+                "date": time.strftime("%Y-%m-%d"),
+            }
         )
         tmp = dest.with_name("wct.tmp")
         shutil.rmtree(tmp, ignore_errors=True)

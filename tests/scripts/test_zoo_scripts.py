@@ -80,3 +80,41 @@ def test_install_keeps_a_multi_style_models_gallery(
     assert (gallery / "a.jpg").read_bytes() == b"thumb"  # the web gallery's thumbnails survive
     assert not (zoo / "m" / "stale.txt").exists()  # the rest is replaced
     assert read_model(zoo / "m").config["stages"][-1]["stage"] == "m"
+
+
+def test_a_widened_stage_continues_the_same_net_at_twice_the_widths(
+    tmp_path: Path,
+    data: Path,
+    zoo_scripts,  # type: ignore[no-untyped-def]
+) -> None:
+    import torch
+
+    import train_zoo  # scripts/train_zoo.py (its folder is on the path)
+    from brushwork.nets.registry import load_net
+
+    net = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
+    loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
+    style = data / "style" / "starry_night.jpg"
+    bundled = tmp_path / "bundled"
+    train_fast(data / "content", style, bundled, recipe=FastRecipe(crop=48, style_size=64, net=net),
+               loop=loop, progress=False)  # fmt: skip
+    cfg = json.loads((bundled / CONFIG_FILE).read_text())
+    (bundled / CONFIG_FILE).write_text(json.dumps(cfg | {"stages": [{"stage": "a", "steps": 1}]}))
+    wide = train_zoo.widen_model(bundled, tmp_path / "wide")
+    model = read_model(wide)
+    assert model.config["config"]["widths"] == [8, 16, 16]
+    assert model.config["recipe"]["net"]["widths"] == [8, 16, 16]
+    assert model.config["stages"][0] == {"stage": "a", "steps": 1}
+    assert model.config["stages"][1]["stage"].startswith("widened to 8/16/16")
+    x = torch.rand(1, 3, 40, 40)
+    with torch.no_grad():
+        before, after = load_net(read_model(bundled)).eval()(x), load_net(model).eval()(x)
+    assert (before - after).abs().max() < 0.02  # the same picture, up to the symmetry noise
+    # and a stage trains on from it at the new widths
+    recipe = FastRecipe(
+        crop=48, style_size=64, net=TransformerConfig.from_dict(model.config["config"])
+    )
+    out = tmp_path / "next"
+    train_fast(data / "content", style, out, recipe=recipe, loop=loop, init=wide, progress=False)
+    assert zoo_scripts.stage_history(out)[1]["stage"].startswith("widened")
+    sys.modules.pop("train_zoo", None)

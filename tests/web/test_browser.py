@@ -90,6 +90,17 @@ def test_own_painting_switches_to_any_style_and_errors_are_shown(
     keep(shot)
 
 
+def test_wct_then_refine_from_the_page(page: Page, server: Server, data: Path) -> None:
+    open_page(page, server)
+    page.locator("#photo input[type=file]").set_input_files(data / "content/tubingen.jpg")
+    page.get_by_label("Any style (WCT, photo-only decoders, a few seconds)").check()
+    page.locator("#refine").click()  # "Paint, then refine": 30 steps from the one-pass picture
+    expect(page.locator("#status")).to_contain_text("Done in", timeout=240_000)
+    assert "starry_night (wct)" in page.locator("#status").inner_text()
+    expect(page.locator("#result img")).to_have_js_property("complete", True)
+    assert max(natural_size(page, "#result img")) == 512  # a refine paints at 512 px by default
+
+
 def test_optimisation_shows_its_steps_and_stop_cancels_it(
     page: Page, server: Server, data: Path
 ) -> None:

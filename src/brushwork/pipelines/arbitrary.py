@@ -62,6 +62,11 @@ class ArbitraryStyle:
         (600, 400)
     """
 
+    #: rough peak bytes per output pixel of a call (memory checks before the work)
+    bytes_per_pixel = BYTES_PER_PIXEL
+    #: the method's name in messages
+    title = "AdaIN"
+
     def __init__(
         self,
         decoder: AdaINDecoder,
@@ -185,7 +190,9 @@ class ArbitraryStyle:
         loaded = load_input(image)
         rgb = resized(loaded.rgb, size)
         w, h = rgb.size
-        check_memory(w * h * BYTES_PER_PIXEL, f"stylising {w}x{h} with AdaIN", self.device)
+        check_memory(
+            w * h * self.bytes_per_pixel, f"stylising {w}x{h} with {self.title}", self.device
+        )
         x = imageio.to_tensor(rgb)
         regions = None
         if mask is not None:

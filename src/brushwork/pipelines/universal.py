@@ -25,7 +25,7 @@ from brushwork.devices import autocast, resolve_device, resolve_precision
 from brushwork.encoders.vgg19 import load_vgg19
 from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import COMPONENTS, component, read_model
-from brushwork.nets.adain import LAYER_WIDTHS, AdaINDecoder
+from brushwork.nets.adain import AdaINDecoder
 from brushwork.nets.registry import load_net
 from brushwork.ops.wct import coloring, whiten_color
 from brushwork.pipelines.arbitrary import (
@@ -53,6 +53,10 @@ class UniversalStyle(ArbitraryStyle):
         >>> wct = bw.load("wct")  # doctest: +SKIP
         >>> wct(photo, style="any_painting.jpg", alpha=0.8)  # doctest: +SKIP
     """
+
+    #: measured: about 2.8 kB per pixel at 1024x768 (float64 covariances at relu1_1)
+    bytes_per_pixel = 3_500
+    title = "WCT"
 
     def __init__(
         self,
@@ -121,7 +125,7 @@ class UniversalStyle(ArbitraryStyle):
             r = None if regions is None else F.pad(regions.to(x), pad, mode="replicate")
             for layer in self.levels:
                 fc = self._level_features(x, [layer])[layer]
-                t = self._transform(fc, targets, w, r)
+                t = self._transform(fc, layer, targets, w, r)
                 t = alpha * t + (1.0 - alpha) * fc
                 with autocast(self.precision, self.device):
                     x = self.decoders[layer](t).float()
@@ -131,12 +135,12 @@ class UniversalStyle(ArbitraryStyle):
     @staticmethod
     def _transform(
         fc: torch.Tensor,
+        layer: str,
         targets: Sequence[Targets],
         w: Sequence[float],
         regions: torch.Tensor | None,
     ) -> torch.Tensor:
-        layer_of = {LAYER_WIDTHS[k]: k for k in LEVELS}
-        layer = layer_of[int(fc.shape[1])]
+        """The styles' WCT of ``layer``'s features: blended by ``w``, or one per region."""
         if regions is None:
             return sum(
                 (float(wk) * whiten_color(fc, t[layer]) for wk, t in zip(w, targets, strict=True)),

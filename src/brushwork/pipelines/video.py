@@ -37,7 +37,6 @@ from brushwork.errors import OptionError, unknown_choice
 from brushwork.ops import color
 from brushwork.ops.flow import consistency_mask, estimate_flow, require_opencv, warp
 from brushwork.pipelines._common import ImageLike, check_memory, load_input, style_tensor
-from brushwork.pipelines.arbitrary import BYTES_PER_PIXEL as ADAIN_BYTES_PER_PIXEL
 from brushwork.pipelines.arbitrary import ArbitraryStyle, check_alpha, style_weights
 from brushwork.pipelines.feedforward import BYTES_PER_PIXEL as FAST_BYTES_PER_PIXEL
 from brushwork.pipelines.feedforward import TILE_ABOVE, FastStyle
@@ -213,7 +212,9 @@ def adain_frames(
     check_alpha(alpha)
     mode = color.check_mode(preserve_color)
     style_weights(weights, len(styles))
-    check_memory(size[0] * size[1] * ADAIN_BYTES_PER_PIXEL * BATCH, "AdaIN frames", model.device)
+    check_memory(
+        size[0] * size[1] * model.bytes_per_pixel * BATCH, f"{model.title} frames", model.device
+    )
     images = [style_tensor(load_input(s).rgb, size[0] * size[1], style_scale) for s in styles]
     fixed = model.style_statistics(images) if mode is None else None
 
