@@ -33,8 +33,9 @@ def test_every_bundled_recipe_reads_back_as_its_options() -> None:
     from brushwork.training.lite import LiteRecipe
     from brushwork.training.multi import MultiRecipe
     from brushwork.training.sr import SRRecipe
+    from brushwork.training.wct import WCTRecipe
 
-    by_method = {"adain": AdaINRecipe, "sr": SRRecipe}
+    by_method = {"adain": AdaINRecipe, "sr": SRRecipe, "wct": WCTRecipe}
     for entry in zoo.entries():
         cfg = entry.config
         cls = by_method.get(cfg["architecture"]) or by_method.get(cfg.get("method", ""))

@@ -25,6 +25,18 @@ def zoo_scripts(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def
     sys.modules.pop("_zoo", None)
 
 
+def _bundled(
+    folder: Path, data: Path, net: TransformerConfig, loop: LoopConfig, stages: list[dict], **run
+) -> Path:  # type: ignore[type-arg, no-untyped-def]
+    """A small trained starry_night standing in for a bundled model with recorded ``stages``."""
+    train_fast(data / "content", data / "style" / "starry_night.jpg", folder,
+               recipe=FastRecipe(crop=48, style_size=64, net=net), loop=loop, progress=False,
+               **run)  # fmt: skip
+    cfg = json.loads((folder / CONFIG_FILE).read_text())
+    (folder / CONFIG_FILE).write_text(json.dumps(cfg | {"stages": stages}))
+    return folder
+
+
 def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     tmp_path: Path,
     data: Path,
@@ -33,12 +45,8 @@ def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     net = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)
     loop = LoopConfig(steps=2, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
     style = data / "style" / "starry_night.jpg"
-    bundled = tmp_path / "bundled"
-    train_fast(data / "content", style, bundled, recipe=FastRecipe(crop=48, style_size=64, net=net),
-               loop=loop, progress=False, description="Van Gogh")  # fmt: skip
     old = [{"stage": "identity", "steps": 300}, {"stage": "starry_night", "steps": 700}]
-    cfg = json.loads((bundled / CONFIG_FILE).read_text())
-    (bundled / CONFIG_FILE).write_text(json.dumps(cfg | {"stages": old}))
+    bundled = _bundled(tmp_path / "bundled", data, net, loop, old, description="Van Gogh")
 
     more = tmp_path / "starry_night_20261203"
     recipe = FastRecipe(crop=48, style_size=64, net=net, jitter=8, temporal_weight=3e6)
@@ -95,11 +103,7 @@ def test_a_widened_stage_continues_the_same_net_at_twice_the_widths(
     net = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
     loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
     style = data / "style" / "starry_night.jpg"
-    bundled = tmp_path / "bundled"
-    train_fast(data / "content", style, bundled, recipe=FastRecipe(crop=48, style_size=64, net=net),
-               loop=loop, progress=False)  # fmt: skip
-    cfg = json.loads((bundled / CONFIG_FILE).read_text())
-    (bundled / CONFIG_FILE).write_text(json.dumps(cfg | {"stages": [{"stage": "a", "steps": 1}]}))
+    bundled = _bundled(tmp_path / "bundled", data, net, loop, [{"stage": "a", "steps": 1}])
     wide = train_zoo.widen_model(bundled, tmp_path / "wide")
     model = read_model(wide)
     assert model.config["config"]["widths"] == [8, 16, 16]

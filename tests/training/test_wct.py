@@ -55,6 +55,7 @@ def test_train_wct_writes_a_model_bw_load_opens_and_resumes(data: Path, tmp_path
     assert list(model.config["components"]) == ["relu2_1", "relu1_1"]
     assert model.config["levels"]["relu1_1"]["training"]["fit"] == "least squares"
     assert model.config["levels"]["relu2_1"]["training"]["steps"] == 3
+    assert model.config["training"]["steps"] == 3  # the trained levels' steps in all
     wct = bw.load(out)
     assert isinstance(wct, UniversalStyle) and wct.levels == ["relu2_1", "relu1_1"]
     photo = imageio.resize(imageio.load(data / "content/tubingen.jpg").rgb, (60, 44))

@@ -191,6 +191,9 @@ def write_wct_model(
         **({"description": description} if description else {}),
         **dict(extra or {}),
     }
+    # the model's own training record: the steps of its trained levels in all
+    steps = sum(int(rec.get("training", {}).get("steps") or 0) for rec in levels.values())
+    config["training"] = {"steps": steps} | dict(config.get("training") or {})
     states = {n: nets[n].state_dict() for n in order}
     return write_components(folder, states, config, dtype=dtype, preview=preview)
 
