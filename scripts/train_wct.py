@@ -101,10 +101,9 @@ def main() -> None:
         )
         tmp = dest.with_name("wct.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        nets = {n: from_model(out).decoders[n] for n in from_model(out).levels}
         write_wct_model(
             tmp,
-            nets,
+            from_model(out).decoders,
             records=model.config.get("levels", {}),
             description=model.config.get("description", ""),
             dtype=torch.float16,

@@ -389,13 +389,14 @@ def _refiner(
     from brushwork.modelfile import read_config
     from brushwork.ops.regions import parse_hex
     from brushwork.pipelines.feedforward import StylizeResult
+    from brushwork.pipelines.multistyle import parse_blend
     from brushwork.pipelines.refine import refine
 
     images: list[Path] = []
     weights: tuple[float, ...] | None = None
     if method == "fast":
-        parts = [p.partition(":") for s in styles for p in s.split(",")]
-        for key, _, _ in parts:
+        blend = {k: w for s in styles for k, w in parse_blend(s).items()}
+        for key in map(str, blend):
             name = key
             if model is None and (key in zoo.names() or zoo.is_model_path(key)):
                 name = str(read_config(zoo.resolve(key)).get("style", {}).get("name", key))
@@ -406,8 +407,8 @@ def _refiner(
                     "use --method optimize with the painting"
                 )
             images.append(found)
-        if len(parts) > 1 and mask is None:  # a blend 'a:0.7,b:0.3'
-            weights = tuple(float(w or 1) for _, _, w in parts)
+        if len(blend) > 1 and mask is None:  # a blend 'a:0.7,b:0.3'
+            weights = tuple(blend.values())
     else:
         images = [Path(s) for s in styles]
     cfg = _objective(options, steps=steps, init="content")

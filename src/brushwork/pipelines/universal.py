@@ -21,8 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from brushwork import methods, zoo
-from brushwork.devices import autocast, resolve_device, resolve_precision
-from brushwork.encoders.vgg19 import load_vgg19
+from brushwork.devices import autocast
 from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import COMPONENTS, component, read_model
 from brushwork.nets.adain import AdaINDecoder
@@ -70,15 +69,12 @@ class UniversalStyle(ArbitraryStyle):
         levels = [layer for layer in LEVELS if layer in decoders]
         if not levels or len(levels) != len(decoders):
             raise WeightsError(f"{name}: WCT decoders must be some of {', '.join(LEVELS)}")
-        self.device = resolve_device(device)
-        self.precision = resolve_precision(precision, self.device)
+        # the deepest decoder is the base class's: device, precision and the encoder to its layer
+        super().__init__(
+            decoders[levels[0]], name=name, config=config, device=device, precision=precision
+        )
         self.levels = levels
         self.decoders = {k: decoders[k].to(self.device).eval() for k in levels}
-        self.decoder = self.decoders[levels[0]]
-        self.layer = levels[0]
-        self.encoder = load_vgg19(max_layer=levels[0], device=self.device)
-        self.name = name
-        self.config = config or {}
 
     def _level_features(self, x: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
         with autocast(self.precision, self.device):
