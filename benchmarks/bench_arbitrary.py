@@ -107,7 +107,13 @@ def reach(losses: list[float], times: list[float], target: float) -> float | Non
 
 
 def run_pair(
-    nets: dict[str, Any], painting_rel: str, photo: str, size: int, steps: int, repeats: int
+    nets: dict[str, Any],
+    painting_rel: str,
+    photo: str,
+    size: int,
+    steps: int,
+    repeats: int,
+    optimise: bool = True,
 ) -> dict[str, Any]:
     img = _judge.held_photo(photo, size)
     painting = imageio.load(DATA / painting_rel).rgb
@@ -124,6 +130,8 @@ def run_pair(
             secs.append(time.perf_counter() - t)
         outs[name] = out
         row[name] = judge(imageio.to_tensor(out)) | {"seconds": statistics.median(secs)}
+    if not optimise:
+        return row | {"plain_seconds": None, "refine_seconds": None, "refine_from": None}
     losses, times, snaps = timed_run(img, painting, cfg)
     for k in (100, 300):
         if k in snaps:
@@ -161,6 +169,8 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--one-pass-only", action="store_true",
+                    help="no optimisation or refine: compare the methods with the first one")  # fmt: skip
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, to prove it runs")
     args = ap.parse_args()
     paintings, repeats, large = spread(held_paintings(), args.paintings), 3, 512
@@ -182,7 +192,8 @@ def main() -> None:
     rows = []
     for rel in paintings:
         for photo in args.photos:
-            row = run_pair(nets, rel, photo, args.size, args.steps, repeats)
+            row = run_pair(nets, rel, photo, args.size, args.steps, repeats,
+                           optimise=not args.one_pass_only)  # fmt: skip
             rows.append(row)
             cells = "  ".join(
                 f"{k} {row[k]['content']:.3g}/{row[k]['style']:.3g}"
@@ -191,10 +202,21 @@ def main() -> None:
             )
             plain, ref = row["plain_seconds"], row["refine_seconds"]
             speed = f"{plain / ref:.1f}x" if plain and ref else "n/a"
+            if args.one_pass_only:
+                print(f"  {rel:22s} {photo:12s} {cells}", flush=True)
+                continue
             print(f"  {rel:22s} {photo:12s} {cells}  plain {plain:.1f} s, {row['refine_from']} + "
                   f"refine {ref if ref is None else round(ref, 1)} s ({speed})", flush=True)  # fmt: skip
     top = f"opt{args.steps}" if f"opt{args.steps}" in rows[0] else None
     print("\nmedians over the pairs")
+    if args.one_pass_only:
+        first = next(iter(nets))
+        for name in nets:
+            s = statistics.median(r[name]["style"] / r[first]["style"] for r in rows)
+            c = statistics.median(r[name]["content"] / r[first]["content"] for r in rows)
+            wins = sum(r[name]["style"] < r[first]["style"] for r in rows)
+            print(f"  {name}: style {s:.2f}x and content {c:.2f}x of {first}'s; lower style on "
+                  f"{wins} of {len(rows)} pairs")  # fmt: skip
     for name in nets:
         if top is None:
             break

@@ -13,6 +13,13 @@ paintings of shared/data/style but the held-out ones, scale jitter 1-2.5 crops, 
 0.5, and one draw in four a training photo (recoloured) instead of a painting. Each stage
 resumes from its checkpoint (a killed run loses at most 25 steps).
 ``--gpu`` switches to the paper's scale: full-width decoder, 256 px crops, 160k steps at 1e-4.
+
+``--paintings N --tag T`` continues the **bundled** decoder for N steps on every painting of
+shared/data (``style/`` and ``paintings/``, about 620 after the held-out list
+benchmarks/heldout/paintings.txt, which no trainer may draw), as the paper trains on WikiArt;
+``--install`` then appends the stage to the bundled model's history:
+
+    python scripts/train_adain.py --paintings 2000 --tag 20261203 --install
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ from brushwork.nets.adain import DecoderConfig
 from brushwork.training.adain import AdaINRecipe, train_adain
 from brushwork.training.checkpoint import CHECKPOINT_FILE
 from brushwork.training.loop import LoopConfig
+from brushwork.zoo import ZOO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 NAME = "adain"
+HELD = ROOT / "benchmarks" / "heldout" / "paintings.txt"
 #: kept out of training to measure generalisation (benchmarks/bench_adain.py)
 HELD_OUT = ["starry_night", "the_scream", "great_wave", "composition_vii", "udnie", "candy"]
 #: (name, steps, batch, lr, style weight, pixel weight, content weight, identity weight)
@@ -47,7 +56,15 @@ def main() -> None:
     ap.add_argument("--gpu", action="store_true", help="the paper's scale on a CUDA device")
     ap.add_argument("--steps", type=int, nargs="*", help="override each stage's steps")
     ap.add_argument("--install", action="store_true", help="copy the last stage into the zoo")
+    ap.add_argument("--paintings", type=int, metavar="N", help="continue the bundled decoder")
+    ap.add_argument("--tag", default="paintings", help="the continued stage's name")
+    ap.add_argument("--init", type=Path, default=ZOO_DIR / NAME,
+                    help="--paintings: the decoder to continue (default: the bundled one; "
+                    "stages/adain_20261203p: 6000 steps on the paintings)")  # fmt: skip
     args = ap.parse_args()
+    if args.paintings:
+        continue_on_paintings(args)
+        return
     decoder, crop, stages = DecoderConfig(width=0.5), 128, list(STAGES)
     if args.gpu:
         decoder, crop = DecoderConfig(), 256
@@ -88,6 +105,34 @@ def main() -> None:
             description="AdaIN decoder for VGG19 relu4_1 (any style image)",
         )
     if args.install and out is not None:
+        install(out, NAME)
+
+
+def held_out_stems() -> list[str]:
+    """The held-out paintings' names (file stems) from benchmarks/heldout/paintings.txt."""
+    lines = HELD.read_text().splitlines()
+    return [Path(line).stem for line in lines if line.strip() and not line.startswith("#")]
+
+
+def continue_on_paintings(args: argparse.Namespace) -> None:
+    """One more stage of the bundled decoder, on every painting but the held-out ones."""
+    from _zoo import continued, stage_loop
+    from brushwork.modelfile import read_model
+
+    bundled, out = args.init, args.work / f"{NAME}_{args.tag}"
+    recipe = AdaINRecipe.from_dict(read_model(bundled).config["recipe"]["recipe"])
+    print(f"== {NAME}, stage {args.tag}: {args.paintings} steps", flush=True)
+    train_adain(
+        args.data,
+        [args.styles_dir, args.styles_dir.parent / "paintings"],
+        out,
+        recipe=recipe,
+        loop=stage_loop(args.paintings, 2e-4, checkpoint_every=25, preview_every=100),
+        held_out=held_out_stems(),
+        **continued(bundled, out),
+        description="AdaIN decoder for VGG19 relu4_1 (any style image)",
+    )
+    if args.install:
         install(out, NAME)
 
 

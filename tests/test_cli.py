@@ -863,3 +863,54 @@ def test_apply_runs_any_model_by_its_registered_method(pair, tmp_path, capsys) -
     assert Image.open(tmp_path / "big.png").size == (160, 120)
     code, _, err = run(["apply", "adain", str(small), "-o", str(tmp_path / "x.png")], capsys)
     assert code == 1 and err.startswith("error: adain: an adain model paints with a style image")
+
+
+def test_photorealistic_and_smoothing_from_the_cli(pair, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from brushwork.ops.matting import matting_laplacian
+
+    c, s = pair
+    out, plain = tmp_path / "real.png", tmp_path / "plain.png"
+    a, b = (0, 0, 0), (255, 255, 255)
+    for path, side in ((tmp_path / "cm.png", (64, 48)), (tmp_path / "sm.png", (64, 40))):
+        m = Image.new("RGB", side, a)
+        m.paste(Image.new("RGB", (side[0] // 2, side[1]), b))
+        m.save(path)
+    code, _, err = run(["stylize", str(c), "-s", str(s), "--photorealistic", "--size", "48",
+                        "--first-steps", "8", "--steps", "6", "--photorealism-weight", "2e4",
+                        "--content-mask", str(tmp_path / "cm.png"), "--style-mask",
+                        str(tmp_path / "sm.png"), "-o", str(out)], capsys)  # fmt: skip
+    assert code == 0, err
+    code, _, err = run(["stylize", str(c), "-s", str(s), "--size", "48", "--steps", "14",
+                        "-o", str(plain), "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+
+    def energy(p: Path) -> float:
+        x = np.asarray(Image.open(p).convert("RGB"), dtype=np.float64).reshape(-1, 3) / 255
+        photo = np.asarray(Image.open(c).convert("RGB").resize((48, 36)), dtype=np.float64) / 255
+        return float((x * (matting_laplacian(photo) @ x)).sum())
+
+    assert energy(out) < 0.7 * energy(plain)  # the photorealistic pass made it more photo-like
+    # smoothing after a fast style, AdaIN and optimisation: closer to the photo's structure
+    for extra in (["-s", "starry_night"], ["-s", str(s)], ["-s", str(s), "--steps", "4"]):
+        smoothed = tmp_path / "smoothed.png"
+        code, _, err = run(["stylize", str(c), *extra, "--size", "48", "--smooth", "exact",
+                            "-o", str(smoothed), "--overwrite"], capsys)  # fmt: skip
+        assert code == 0, (extra, err)
+        assert Image.open(smoothed).size == (48, 36)
+        code, _, err = run(["stylize", str(c), *extra, "--size", "48", "-o", str(plain),
+                            "--overwrite"], capsys)  # fmt: skip
+        assert energy(smoothed) < 0.5 * energy(plain), extra
+    for extra, message in (
+        (["--photorealistic", "-s", "starry_night"], "starry_night: is a trained model"),
+        (["--photorealistic", "--method", "adain"], "its own method, not --method adain"),
+        (["--photorealistic", "-s", str(c)], "takes one style photo"),
+        (["--smooth", "blur"], "unknown smoothing mode 'blur'"),
+        (["--style-mask", str(c)], "--style-mask is an option of optimize and photoreal"),
+        (["--first-steps", "3"], "--first-steps is an option of --photorealistic"),
+        (["--photorealistic", "--content-mask", str(tmp_path / "cm.png")], "both masks"),
+        (["--photorealistic", "--refine", "3"], "--refine follows"),
+    ):
+        code, _, err = run(["stylize", str(c), "-s", str(s), *extra, "-o",
+                            str(tmp_path / "x.png")], capsys)  # fmt: skip
+        assert code == 1 and message in err and err.count("\n") == 1, (extra, err)
+        assert not (tmp_path / "x.png").exists()

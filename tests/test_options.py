@@ -16,6 +16,7 @@ from brushwork.nets.sr import SRConfig
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.options import OMIT_DEFAULT, Options, from_dict, to_dict
 from brushwork.pipelines.optimize import OptimizeConfig
+from brushwork.pipelines.photoreal import PhotorealConfig
 from brushwork.training.adain import AdaINRecipe
 from brushwork.training.fast import FastRecipe
 from brushwork.training.lite import LiteRecipe
@@ -35,6 +36,7 @@ NON_DEFAULT: dict[type[Options], dict[str, Any]] = {
     SRRecipe: {"loss": "pixel", "crop": 96, "net": SRConfig(scale=8, channels=8)},
     AdaINRecipe: {"style_scale": (1.5, 3.0), "style_layers": ("relu1_1", "relu4_1")},
     OptimizeConfig: {"steps": (30, 20), "scales": (64, 128), "style_weights": (0.5, 0.5)},
+    PhotorealConfig: {"first_steps": (40, 20), "scales": (64, 128, 256), "smooth": "exact"},
     LoopConfig: {"steps": 7, "lr": 0.5, "precision": "bf16"},
 }
 

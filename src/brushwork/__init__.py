@@ -9,6 +9,8 @@ Example (see the README for more)::
     out = bw.load("wct")("photo.jpg", style="any_painting.jpg")  # WCT, photo-only decoders
     out = bw.refine("photo.jpg", out, ["any_painting.jpg"], steps=20)  # then optimise a little
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
+    out = bw.photorealistic("day.jpg", "sunset.jpg").image  # a photo's light (Luan et al.)
+    out = bw.smooth_image("photo.jpg", out, "fast")  # any output back on the photo's edges
     bw.stylize_video("clip.mp4", "clip_starry.mp4", "starry_night")  # sound kept, no flicker
     big = bw.load("sr-x4")("small.png")  # perceptual-loss super-resolution, x4 (and sr-x8)
 
@@ -37,6 +39,10 @@ _LAZY = {
     "OptimizeResult": "brushwork.pipelines.optimize",
     "optimize": "brushwork.pipelines.optimize",
     "optimize_result": "brushwork.pipelines.optimize",
+    "PhotorealConfig": "brushwork.pipelines.photoreal",
+    "auto_masks": "brushwork.pipelines.photoreal",
+    "photorealistic": "brushwork.pipelines.photoreal",
+    "smooth_image": "brushwork.pipelines.photoreal",
     "refine": "brushwork.pipelines.refine",
     "UniversalStyle": "brushwork.pipelines.universal",
     "Upscaler": "brushwork.pipelines.upscale",
@@ -52,18 +58,22 @@ __all__ = [
     "MultiStyle",
     "OptimizeConfig",
     "OptimizeResult",
+    "PhotorealConfig",
     "UniversalStyle",
     "Upscaler",
     "VideoResult",
     "__version__",
+    "auto_masks",
     "load",
     "load_adain",
     "load_multi",
     "load_sr",
     "optimize",
     "optimize_result",
+    "photorealistic",
     "refine",
     "samples",
+    "smooth_image",
     "stylize_video",
 ]
 
@@ -79,6 +89,12 @@ if TYPE_CHECKING:
         OptimizeResult,
         optimize,
         optimize_result,
+    )
+    from brushwork.pipelines.photoreal import (
+        PhotorealConfig,
+        auto_masks,
+        photorealistic,
+        smooth_image,
     )
     from brushwork.pipelines.refine import refine
     from brushwork.pipelines.universal import UniversalStyle

@@ -16,11 +16,12 @@ def photo(small) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 def test_warp_by_whole_pixels_is_a_shift() -> None:
-    x = torch.rand(1, 3, 12, 16)
+    x = torch.rand(1, 3, 12, 16, generator=torch.Generator().manual_seed(0))
     flow = torch.zeros(1, 2, 12, 16)
     flow[:, 0], flow[:, 1] = 2.0, -1.0  # each pixel reads from 2 right, 1 up
     out = warp(x, flow)
-    assert torch.allclose(out[..., 1:, :-2], x[..., :-1, 2:], atol=1e-6)
+    # float32 grid coordinates land within ~1e-6 px of the pixel: weights off by as much
+    assert torch.allclose(out[..., 1:, :-2], x[..., :-1, 2:], atol=1e-5)
     assert torch.allclose(warp(x, torch.zeros_like(flow)), x, atol=1e-6)
 
 

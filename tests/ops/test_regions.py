@@ -4,7 +4,13 @@ import pytest
 import torch
 
 from brushwork.errors import OptionError
-from brushwork.ops.regions import parse_hex, regions_from_mask
+from brushwork.ops.regions import (
+    flat_colors,
+    paired_colors,
+    parse_hex,
+    regions_from_mask,
+    regions_of,
+)
 
 
 def _mask() -> torch.Tensor:
@@ -35,3 +41,39 @@ def test_mask_errors() -> None:
         regions_from_mask(torch.zeros(1, 3, 8, 8), 2, [(0, 0, 0), (255, 0, 0)])
     with pytest.raises(OptionError, match="#rrggbb"):
         parse_hex("red")
+
+
+def _coded(*cols: tuple[int, int, int], h: int = 8) -> torch.Tensor:
+    """A mask of vertical stripes, one per colour, 4 px wide."""
+    m = torch.zeros(1, 3, h, 4 * len(cols))
+    for i, c in enumerate(cols):
+        m[0, :, :, 4 * i : 4 * i + 4] = torch.tensor(c).view(3, 1, 1) / 255
+    return m
+
+
+def test_paired_masks_share_their_colours() -> None:
+    sky, city, water = (0, 0, 255), (255, 0, 0), (0, 255, 0)
+    content, style = _coded(sky, city, water), _coded(water, sky, city, h=6)
+    cols = paired_colors(content, style)
+    assert sorted(cols) == sorted([sky, city, water])
+    regions = regions_of(style, cols)
+    assert regions.shape == (1, 3, 6, 12)
+    assert torch.equal(regions[0, cols.index(water), :, :4], torch.ones(6, 4))
+    assert torch.equal(regions.sum(1), torch.ones(1, 6, 12))
+
+
+def test_paired_masks_with_a_colour_missing_from_the_other() -> None:
+    sky, city, water = (0, 0, 255), (255, 0, 0), (0, 255, 0)
+    with pytest.raises(OptionError, match="content mask colour #00ff00 is not in the style mask"):
+        paired_colors(_coded(sky, city, water), _coded(sky, city))
+    with pytest.raises(OptionError, match="style mask colour #00ff00 is not in the content mask"):
+        paired_colors(_coded(sky, city), _coded(sky, water, city))
+
+
+def test_a_photo_is_not_a_colour_coded_mask() -> None:
+    noise = torch.rand(1, 3, 40, 40, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(OptionError, match="not a colour-coded mask"):
+        flat_colors(noise, "content mask")
+    jpeg_edges = _coded((0, 0, 0), (255, 255, 255), h=100)
+    jpeg_edges[0, :, 0, 0] = 0.5  # a stray pixel: under 3%, goes to the nearest colour
+    assert len(flat_colors(jpeg_edges)) == 2

@@ -252,7 +252,7 @@ def test_a_client_with_the_token_works_off_localhost(tmp_path: Path, photo: Path
 def paint_inputs(photo: object) -> tuple[object, ...]:
     """The Paint button's inputs: photo, own painting, method, strength, steps, blend with,
     blend, colours, size (the painting is the gallery's selection, starry_night at first)."""
-    return (photo, None, "fast", 1.0, 200, "(none)", 0.5, "(none)", "original size")
+    return (photo, None, "fast", 1.0, 200, "(none)", 0.5, "(none)", "original size", "(none)")
 
 
 def test_gradio_client_paints_a_photo_through_the_page(page: Server, photo: Path) -> None:

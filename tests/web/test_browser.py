@@ -106,13 +106,7 @@ def test_optimisation_shows_its_steps_and_stop_cancels_it(
 ) -> None:
     open_page(page, server)
     page.locator("#photo input[type=file]").set_input_files(data / "content/tubingen.jpg")
-    page.get_by_label("Optimise (Gatys et al., minutes, finest)").check()
-    expect(page.get_by_text("Optimisation steps (more: finer, slower)")).to_be_visible()
-    page.locator("#paint").click()
-    progress = re.compile(r"preparing \(VGG19 features|step \d+ of 200")
-    expect(page.locator("#result").get_by_text(progress)).to_be_visible(timeout=60_000)
-    page.get_by_role("button", name="Stop").first.click()
-    expect(page.locator("#status")).to_contain_text("Stopped.", timeout=10_000)
+    start_then_stop(page, "Optimise (Gatys et al., minutes, finest)", 200)
     # the job ended as cancelled on the server, and a new run is taken at once
     with server.client() as c:
         deadline = time.monotonic() + 30
@@ -136,3 +130,33 @@ def test_a_clip_is_painted_with_a_frame_counter(
     shot = tmp_path / "web_page_video.png"
     page.screenshot(path=shot, full_page=True)
     keep(shot)
+
+
+def test_smoothing_and_the_photorealistic_method_from_the_page(
+    page: Page, server: Server, data: Path
+) -> None:
+    open_page(page, server)
+    page.locator("#photo input[type=file]").set_input_files(data / "content/tubingen.jpg")
+    page.get_by_text("More options").click()
+    page.get_by_label("Fast (guided filter, under a second)").check()
+    page.locator("#paint").click()
+    expect(page.locator("#status")).to_contain_text("Done in", timeout=120_000)
+    expect(page.locator("#result img")).to_have_js_property("complete", True)
+    # the photorealistic method takes a style photo and shows its steps (both stages)
+    page.get_by_text("...or upload a painting of your own").click()
+    page.locator("#own-style input[type=file]").set_input_files(
+        data / "content/hoover_tower_night.jpg"
+    )
+    expect(page.get_by_text("Style: your painting")).to_be_visible(timeout=30_000)
+    start_then_stop(page, "Photorealistic (a style photo's light and colours, minutes)", 250)
+
+
+def start_then_stop(page: Page, method: str, steps: int) -> None:
+    """Pick an optimising method, paint, see its step counter (``steps`` in all), press Stop."""
+    page.get_by_label(method).check()
+    expect(page.get_by_text("Optimisation steps (more: finer, slower)")).to_be_visible()
+    page.locator("#paint").click()
+    progress = re.compile(rf"preparing \(VGG19 features|step \d+ of {steps}")
+    expect(page.locator("#result").get_by_text(progress)).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Stop").first.click()
+    expect(page.locator("#status")).to_contain_text("Stopped.", timeout=10_000)

@@ -332,3 +332,46 @@ def test_a_gif_comes_back_as_a_gif(data: Path, queue: JobQueue) -> None:
     assert out.name == "result.gif" and not gif.exists()
     with Image.open(out) as result:
         assert result.n_frames == 5 and result.size == (128, 54)
+
+
+def test_photorealistic_and_smoothing_options_are_checked() -> None:
+    check, limits = handlers.check_options, Limits()
+    real = check(StyleOptions(style_image=Path("s.png"), method="photoreal", smooth="fast"), limits)
+    assert real.method == "photoreal" and real.smooth == "fast"
+    assert check(StyleOptions(style="udnie", smooth="exact"), limits).smooth == "exact"
+    m = Path("m.png")
+    for bad, video in (
+        (StyleOptions(style="udnie", smooth="blur"), False),
+        (StyleOptions(style="udnie", smooth="fast"), True),
+        (StyleOptions(style="udnie", method="photoreal"), True),
+        (StyleOptions(style="udnie", method="photoreal", refine=3), False),
+        (StyleOptions(style="udnie", method="photoreal", steps=5000), False),
+        (StyleOptions(style="udnie", method="adain", content_mask=m, style_mask=m), False),
+        (StyleOptions(style="udnie", method="photoreal", content_mask=m), False),
+    ):
+        assert status_of(check, bad, limits, video=video)[0] == 400, bad
+
+
+def test_photorealistic_with_masks_then_smoothing(
+    data: Path, queue: JobQueue, photo: tuple[Job, Path]
+) -> None:
+    job, path = photo
+    own = job.folder / "style.jpg"
+    imageio.save(imageio.load(data / "content/hoover_tower_night.jpg").rgb.resize((64, 64)), own)
+    masks = []
+    for name, side in (("cm.png", (256, 192)), ("sm.png", (64, 64))):
+        m = Image.new("RGB", side, (0, 0, 0))
+        m.paste(Image.new("RGB", (side[0] // 2, side[1]), (255, 255, 255)))
+        m.save(job.folder / name)
+        masks.append(job.folder / name)
+    options = handlers.check_options(
+        StyleOptions(style_image=own, method="photoreal", steps=6, size=64, smooth="fast",
+                     content_mask=masks[0], style_mask=masks[1]),
+        Limits(),
+    )  # fmt: skip
+    seen: list[str] = []
+    job.report = lambda fraction, message: seen.append(message)  # type: ignore[method-assign]
+    out = np.asarray(Image.open(handlers.stylize_photo(job, path, options)), dtype=np.float32)
+    assert out.shape == (48, 64, 3)
+    assert "step 56 of 56" in seen and "smoothing (fast)" in seen  # 6 + 50 steps, then smoothing
+    assert not any(p.exists() for p in (own, *masks, path))  # uploads deleted

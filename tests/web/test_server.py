@@ -332,3 +332,31 @@ def test_serve_option_errors_are_one_line(capsys: pytest.CaptureFixture[str]) ->
             assert main(["serve", *args]) == 1
             err = capsys.readouterr().err
             assert err.startswith(f"error: {message}") and err.count("\n") == 1, err
+
+
+def test_api_photorealistic_with_masks_and_smoothing(server: Server, photo_png: bytes) -> None:
+    def png(img: Image.Image) -> bytes:
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        return buf.getvalue()
+
+    w, h = Image.open(io.BytesIO(photo_png)).size
+    mask = Image.new("RGB", (w, h), (0, 0, 0))
+    mask.paste(Image.new("RGB", (w, h // 2), (255, 255, 255)))
+    style = Image.open(io.BytesIO(photo_png)).convert("RGB").transpose(Image.Transpose.ROTATE_180)
+    files = {"photo": ("bridge.png", photo_png, "image/png"),
+             "style_image": ("night.png", png(style), "image/png"),
+             "content_mask": ("cm.png", png(mask), "image/png"),
+             "style_mask": ("sm.png", png(mask.transpose(Image.Transpose.ROTATE_180)), "image/png")}  # fmt: skip
+    with server.client() as c:
+        r = c.post("/api/stylize", files=files,
+                   data={"method": "photoreal", "steps": "4", "size": "48", "smooth": "fast"})  # fmt: skip
+        assert r.status_code == 200, r.text
+        assert pixels(r.content).shape[1] == 48
+        r = c.post("/api/stylize", files={"photo": files["photo"]},
+                   data={"style": "udnie", "smooth": "sharpen"})  # fmt: skip
+        assert r.status_code == 400 and "smoothing is fast or exact" in error_of(r)
+        r = c.post("/api/stylize", files={"photo": files["photo"], "content_mask": files["content_mask"]},
+                   data={"style": "udnie"})  # fmt: skip
+        assert r.status_code == 400 and "masks are options of" in error_of(r)
+    assert uploads_left(server) == []

@@ -113,6 +113,8 @@ def pick_method(
                 )
     else:
         for s in styles:
+            if s in models:
+                raise OptionError(f"{s}: is a trained model; use it with --method fast")
             if not Path(s).exists():
                 names = zoo.style_names()
                 close = difflib.get_close_matches(s, names, n=1)
@@ -121,8 +123,6 @@ def pick_method(
                     f"{s}: no such style image or bundled style "
                     f"(bundled: {', '.join(names) or 'none'}).{hint}"
                 )
-            if s in models:
-                raise OptionError(f"{s}: is a trained model; use it with --method fast")
             if Path(s).is_dir():
                 raise ImageError(f"{s}: is a directory; --style takes style image files")
     return method
@@ -155,9 +155,17 @@ def stylize(
         typer.Option(
             help="auto (names: fast; images: adain) | fast (trained net) | adain (any style "
             "image, one pass) | wct (any style image, one pass, photo-only decoders) | "
-            "optimize (Gatys et al.)."
+            "optimize (Gatys et al.) | photoreal (a style photo's colours and light, Luan et al.)."
         ),
     ] = "auto",
+    photorealistic: Annotated[
+        bool,
+        typer.Option(
+            "--photorealistic",
+            help="Keep a photo a photo: Deep Photo Style Transfer with a style photo "
+            "(--method photoreal).",
+        ),
+    ] = False,
     size: Annotated[
         int | None,
         typer.Option(help="Long side of the output (default: own size; optimize: 512)."),
@@ -201,7 +209,32 @@ def stylize(
         str | None, typer.Option(help="Keep the photo's colours: luminance | histogram.")
     ] = None,
     mask: Annotated[
-        Path | None, typer.Option(help="Colour-coded regions; region r gets style r.")
+        Path | None,
+        typer.Option(
+            "--mask",
+            "--content-mask",
+            help="Colour-coded regions of the photo; region r gets style r (with --style-mask: "
+            "the style photo's region of the same colour).",
+        ),
+    ] = None,
+    style_mask: Annotated[
+        Path | None,
+        typer.Option(help="optimize, photoreal: colour-coded regions of the one style image."),
+    ] = None,
+    photorealism_weight: Annotated[
+        float,
+        typer.Option(help="photoreal: weight of the matting-Laplacian regulariser."),
+    ] = 1e4,
+    first_steps: Annotated[
+        int,
+        typer.Option(help="photoreal: steps of the first (stylisation) stage; --steps: second."),
+    ] = 200,
+    smooth: Annotated[
+        str | None,
+        typer.Option(
+            help="Put the result back on the photo's edges (FastPhotoStyle): fast (guided "
+            "filter) | exact (sparse solve)."
+        ),
     ] = None,
     mask_colors: Annotated[
         str | None, typer.Option(help="Region colours in style order, e.g. '#000000,#ffffff'.")
@@ -230,13 +263,26 @@ def stylize(
     quiet: QuietOpt = False,
 ) -> None:
     """Stylise photos with a bundled style, a trained model, or style images."""
+    from brushwork.pipelines.photoreal import check_smooth
     from brushwork.pipelines.refine import check_steps
 
     options = locals()
     check_steps(refine)
+    check_smooth(smooth)
     given = [k for k, default in OPTIMIZE_ONLY.items() if options[k] != default]
+    if photorealistic:
+        if method not in ("auto", "photoreal"):
+            raise OptionError(f"--photorealistic is its own method, not --method {method}")
+        method = "photoreal"
     method = pick_method(method, style, model, [] if refine else given)
-    if refine and method == "optimize":
+    if style_mask is not None and method not in ("optimize", "photoreal"):
+        raise OptionError(f"--style-mask is an option of optimize and photoreal, not {method}")
+    photo_only = {"photorealism-weight": photorealism_weight != 1e4,
+                  "first-steps": first_steps != 200}  # fmt: skip
+    if method != "photoreal" and any(photo_only.values()):
+        flag = next(k for k, v in photo_only.items() if v)
+        raise OptionError(f"--{flag} is an option of --photorealistic, not of {method}")
+    if refine and method in ("optimize", "photoreal"):
         raise OptionError("--refine follows a one-pass method (fast, adain, wct); for "
                           "optimisation give --steps")  # fmt: skip
     if refine and "steps" in given:
@@ -262,7 +308,7 @@ def stylize(
         _stylize_fast(
             pairs,
             style,
-            _refiner(refine, method, style, model, mask, mask_colors, options),
+            _finisher(_refiner(refine, method, style, model, mask, mask_colors, options), smooth),
             size,
             strength,
             preserve_color,
@@ -284,7 +330,7 @@ def stylize(
         _stylize_any(
             pairs,
             style,
-            _refiner(refine, method, style, model, mask, mask_colors, options),
+            _finisher(_refiner(refine, method, style, model, mask, mask_colors, options), smooth),
             method=method,
             model=model,
             alpha=alpha,
@@ -301,10 +347,12 @@ def stylize(
         )
         return
     if len(pairs) != 1:
-        raise OptionError("--method optimize takes one photo at a time")
+        raise OptionError(f"--method {method} takes one photo at a time")
     content, output = pairs[0]
     from brushwork.ops.regions import parse_hex
     from brushwork.pipelines.optimize import optimize_result
+    from brushwork.pipelines.photoreal import PhotorealConfig, smooth_image
+    from brushwork.pipelines.photoreal import photorealistic as run_photoreal
 
     imageio.load(content)  # fail on a bad photo before anything else
     init_image = None if init in ("content", "noise") else Path(init)
@@ -316,6 +364,26 @@ def stylize(
         scales=parse_ints(scales, "--scales") if scales else None,
         init="content" if init_image is not None else init,
     )
+    if method == "photoreal":
+        if len(style) != 1:
+            raise OptionError("--photorealistic takes one style photo")
+        if mask_colors or init_image is not None or init != "content":
+            raise OptionError("--mask-colors and --init are not options of --photorealistic")
+        values = cfg.to_dict() | {"first_steps": first_steps, "smooth": smooth,
+                                  "photorealism_weight": photorealism_weight}  # fmt: skip
+        if "steps" not in given:
+            values["steps"] = PhotorealConfig.steps
+        for m in (mask, style_mask):
+            if m is not None:
+                imageio.load(m)  # a bad mask fails before any work
+        real = PhotorealConfig.from_dict(values)
+        done = run_photoreal(content, style[0], config=real, content_mask=mask,
+                              style_mask=style_mask, progress=not quiet)  # fmt: skip
+        saved = imageio.save(done.image, output, overwrite=overwrite, protect=(content, *style))
+        if not quiet:
+            typer.echo(f"done in {done.seconds:.1f} s, loss {done.losses['total']:.4g}", err=True)
+        _echo_path(saved)
+        return
     callback = None
     if save_every > 0:
         steps_dir = output.with_name(output.stem + ".steps")
@@ -338,10 +406,12 @@ def stylize(
         init_image=init_image,
         mask=mask,
         mask_colors=[parse_hex(c) for c in mask_colors.split(",")] if mask_colors else None,
+        style_mask=style_mask,
         callback=callback,
         progress=not quiet,
     )
-    saved = imageio.save(result.image, output, overwrite=overwrite, protect=(content, *style))
+    image = result.image if smooth is None else smooth_image(content, result.image, smooth)
+    saved = imageio.save(image, output, overwrite=overwrite, protect=(content, *style))
     if not quiet:
         typer.echo(f"done in {result.seconds:.1f} s, loss {result.losses['total']:.4g}", err=True)
     _echo_path(saved)
@@ -421,6 +491,25 @@ def _refiner(
                       mask_colors=colors)  # fmt: skip
         return StylizeResult(done.image, first.seconds + done.seconds, first.tiles,
                              f"{first.backend} + {steps} refine steps")  # fmt: skip
+
+    return run
+
+
+def _finisher(refiner: Any, smooth: str | None) -> Any:
+    """``refiner`` (or nothing), then FastPhotoStyle's smoothing on the photo (``--smooth``)."""
+    if smooth is None:
+        return refiner
+    import time
+
+    from brushwork.pipelines.feedforward import StylizeResult
+    from brushwork.pipelines.photoreal import smooth_image
+
+    def run(src: Path, first: Any) -> Any:
+        done = refiner(src, first) if refiner else first
+        start = time.perf_counter()
+        image = smooth_image(src, done.image, smooth)
+        return StylizeResult(image, done.seconds + time.perf_counter() - start, done.tiles,
+                             f"{done.backend} + {smooth} smoothing")  # fmt: skip
 
     return run
 

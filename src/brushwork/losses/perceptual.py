@@ -1,5 +1,6 @@
 """The combined perceptual objective of Gatys et al. (2016) and Johnson et al. (2016):
-weighted content, Gram style and total-variation losses on VGG19 features.
+weighted content, Gram style and total-variation losses on VGG19 features, and optionally the
+photorealism regulariser of Luan et al. (2017) with its region-to-region style loss.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from torch import nn
 from brushwork.encoders.vgg19 import VGG19Encoder, check_layers
 from brushwork.errors import OptionError
 from brushwork.losses.content import content_loss
+from brushwork.losses.photorealism import photorealism_loss
 from brushwork.losses.style import blend_grams, gram_matrix, style_loss
 from brushwork.losses.total_variation import total_variation
 
@@ -69,6 +71,8 @@ class PerceptualLoss(nn.Module):
         self.content_targets: dict[str, torch.Tensor] = {}
         self.style_targets: dict[str, torch.Tensor] = {}
         self.style_mask: torch.Tensor | None = None
+        self.laplacian: torch.Tensor | None = None
+        self.photorealism_weight = 0.0
 
     @property
     def layers(self) -> list[str]:
@@ -85,10 +89,24 @@ class PerceptualLoss(nn.Module):
         self.content_targets = {k: v.float() for k, v in feats.items()}
 
     @torch.no_grad()
-    def style_grams(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Gram matrices of one style image at every style layer."""
+    def style_grams(
+        self, image: torch.Tensor, regions: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Gram matrices of one style image at every style layer; with ``regions``
+        (1, R, H, W) over the style image, one per region (1, R, C, C)."""
         feats = self.encoder(image, self.style_layers)
-        return {k: gram_matrix(v) for k, v in feats.items()}
+        if regions is None:
+            return {k: gram_matrix(v) for k, v in feats.items()}
+        return {
+            k: gram_matrix(v, F.adaptive_avg_pool2d(regions.to(v.device), v.shape[-2:]))
+            for k, v in feats.items()
+        }
+
+    def set_photorealism(self, laplacian: torch.Tensor | None, weight: float) -> None:
+        """Add ``weight * sum_c V_c^T L V_c`` (Luan et al. 2017) to the total, with ``laplacian``
+        the (H*W, H*W) matting Laplacian of the content at the size the loss is called at."""
+        self.laplacian = laplacian if weight else None
+        self.photorealism_weight = float(weight)
 
     @torch.no_grad()
     def set_style(
@@ -97,6 +115,7 @@ class PerceptualLoss(nn.Module):
         weights: Sequence[float] | None = None,
         *,
         mask: torch.Tensor | None = None,
+        style_regions: torch.Tensor | None = None,
     ) -> None:
         """Compute and keep the style targets.
 
@@ -105,7 +124,18 @@ class PerceptualLoss(nn.Module):
             weights: blend weights, one per image (ignored with a mask).
             mask: optional (1, R, H, W) region weights over the output, one region per style
                 image: region r is matched to image r (Gatys et al., 2017, spatial control).
+            style_regions: with one style image and ``mask``, (1, R, h, w) regions over the
+                style image: output region r is matched to style region r (the augmented style
+                loss of Luan et al., 2017).
         """
+        if style_regions is not None:
+            if mask is None or len(images) != 1 or style_regions.shape[1] != mask.shape[1]:
+                raise OptionError(
+                    "style regions need one style image and a content mask of as many regions"
+                )
+            self.style_targets = self.style_grams(images[0], style_regions.float())
+            self.style_mask = mask.float()
+            return
         grams = [self.style_grams(img) for img in images]
         if mask is None:
             self.style_targets = {
@@ -142,4 +172,8 @@ class PerceptualLoss(nn.Module):
             style = style + self.style_layers[n] * style_loss(feats[n], t, mask)
         tv = total_variation(image) if self.tv_weight else zero
         total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
-        return {"content": content, "style": style, "tv": tv, "total": total}
+        parts = {"content": content, "style": style, "tv": tv}
+        if self.laplacian is not None:
+            parts["photorealism"] = photorealism_loss(image, self.laplacian)
+            total = total + self.photorealism_weight * parts["photorealism"]
+        return parts | {"total": total}

@@ -70,3 +70,56 @@ def regions_from_mask(
             raise OptionError(f"mask colour #{bytes(cols[r]).hex()} does not appear in the mask")
     onehot = torch.stack([(nearest == r).float() for r in range(n_styles)])
     return onehot.unsqueeze(0)
+
+
+def flat_colors(mask: torch.Tensor, what: str = "mask") -> list[tuple[int, int, int]]:
+    """The flat colours of a colour-coded (1, 3, H, W) [0, 1] mask: its most frequent colours,
+    as few as cover 97% of it (anti-aliased or JPEG edges are the rest), at most 16."""
+    q = (mask[0] * 255).round().long()
+    codes = (q[0] << 16) | (q[1] << 8) | q[2]
+    values, counts = torch.unique(codes.flatten(), return_counts=True)
+    order = counts.argsort(descending=True)
+    covered = counts[order].cumsum(0).double() / codes.numel()
+    k = int((covered < MIN_COVERAGE).sum()) + 1
+    if k > MAX_REGIONS:
+        raise OptionError(
+            f"the {what} is not a colour-coded mask: it needs more than {MAX_REGIONS} colours to "
+            f"cover {MIN_COVERAGE:.0%} of it; paint each region in one flat colour"
+        )
+    return [(int(v) >> 16 & 255, int(v) >> 8 & 255, int(v) & 255) for v in values[order[:k]]]
+
+
+#: most regions a paired content/style mask may have
+MAX_REGIONS = 16
+
+
+def _close(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) < 24
+
+
+def paired_colors(
+    content_mask: torch.Tensor, style_mask: torch.Tensor
+) -> list[tuple[int, int, int]]:
+    """The region colours shared by a content mask and a style mask (Luan et al., 2017: sky to
+    sky): every flat colour of each must appear in the other.
+
+    Raises:
+        OptionError: a colour of one mask is missing from the other.
+    """
+    ours, theirs = flat_colors(content_mask, "content mask"), flat_colors(style_mask, "style mask")
+    for col in ours:
+        if not any(_close(col, t) for t in theirs):
+            raise OptionError(f"content mask colour #{bytes(col).hex()} is not in the style mask")
+    for col in theirs:
+        if not any(_close(col, c) for c in ours):
+            raise OptionError(f"style mask colour #{bytes(col).hex()} is not in the content mask")
+    return ours
+
+
+def regions_of(mask: torch.Tensor, colors: Sequence[tuple[int, int, int]]) -> torch.Tensor:
+    """One-hot regions (1, R, H, W) of a colour mask (1, 3, H, W): each pixel goes to the nearest
+    of ``colors`` (checked beforehand, e.g. by :func:`paired_colors`)."""
+    q = (mask[0] * 255).round()
+    palette = torch.tensor(list(colors), dtype=q.dtype).view(-1, 3, 1, 1)
+    nearest = (q.unsqueeze(0) - palette).abs().sum(1).argmin(0)
+    return torch.stack([(nearest == r).float() for r in range(len(colors))]).unsqueeze(0)

@@ -67,14 +67,16 @@ def resized(rgb: Image.Image, size: int | None) -> Image.Image:
     return imageio.resize(rgb, new)
 
 
-def load_mask(mask: ImageLike, size: tuple[int, int]) -> torch.Tensor:
+def load_mask(
+    mask: ImageLike, size: tuple[int, int], *, what: str = "mask", of: str = "photo"
+) -> torch.Tensor:
     """A colour-coded region mask as (1, 3, H, W), checked to have the shape of an image of
     ``size`` (width, height)."""
     m = load_input(mask).rgb
     cw, ch = size
     if abs(m.size[0] / m.size[1] - cw / ch) > 0.02 * cw / ch:
         raise OptionError(
-            f"mask is {m.size[0]}x{m.size[1]} but the photo is {cw}x{ch}; "
+            f"{what} is {m.size[0]}x{m.size[1]} but the {of} is {cw}x{ch}; "
             "they must have the same shape"
         )
     return imageio.to_tensor(m)

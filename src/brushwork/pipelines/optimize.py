@@ -25,8 +25,9 @@ from brushwork.devices import autocast, resolve_device, resolve_precision
 from brushwork.encoders.vgg19 import LAYERS, check_layers, load_vgg19
 from brushwork.errors import OptionError, unknown_choice
 from brushwork.losses.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
-from brushwork.ops import color
-from brushwork.ops.regions import regions_from_mask
+from brushwork.losses.photorealism import REFERENCE_PIXELS
+from brushwork.ops import color, matting
+from brushwork.ops.regions import paired_colors, regions_from_mask, regions_of
 from brushwork.options import Options
 from brushwork.pipelines._common import (
     ImageLike,
@@ -76,6 +77,9 @@ class OptimizeConfig(Options):
         style_weights: blend weights, one per style image (default: equal).
         style_scale: style image size relative to the output (area ratio is its square).
         preserve_color: None, "luminance" or "histogram".
+        photorealism_weight: weight of Luan et al.'s (2017) photorealism regulariser (the
+            matting Laplacian of the photo; 0: off), for a 512x512 output (scaled by the pixel
+            count at other sizes); see :mod:`brushwork.pipelines.photoreal`.
         pooling: "max" or "avg" in the VGG19.
         precision: "auto" (bf16 where fast), "bf16" or "fp32".
         seed: random seed for noise init (``None``: not seeded).
@@ -100,6 +104,7 @@ class OptimizeConfig(Options):
     style_weights: tuple[float, ...] | None = None
     style_scale: float = 1.0
     preserve_color: str | None = None
+    photorealism_weight: float = 0.0
     pooling: str = "max"
     precision: str = "auto"
     seed: int | None = 0
@@ -118,7 +123,13 @@ class OptimizeConfig(Options):
         steps = (self.steps,) if isinstance(self.steps, int) else tuple(self.steps)
         if not steps or any(s < 1 for s in steps):
             raise OptionError(f"steps must be positive, got {self.steps}")
-        for name in ("content_weight", "style_weight", "tv_weight", "style_scale"):
+        for name in (
+            "content_weight",
+            "style_weight",
+            "tv_weight",
+            "style_scale",
+            "photorealism_weight",
+        ):
             v = getattr(self, name)
             if not (v >= 0 and math.isfinite(v)):
                 raise OptionError(f"{name} must be a finite number >= 0, got {v}")
@@ -179,11 +190,14 @@ def build_loss(
     cfg: OptimizeConfig,
     device: torch.device,
     regions: torch.Tensor | None = None,
+    style_regions: torch.Tensor | None = None,
 ) -> PerceptualLoss:
     """The Gatys objective for one pyramid level, with its targets computed once.
 
     ``content`` and ``styles`` are [0, 1] tensors already at the level's size; colour modes
-    are applied here.
+    are applied here. ``regions`` (1, R, H, W) split the output among the styles, or, with
+    ``style_regions`` (1, R, h, w) over the one style image, match region to region. With a
+    photorealism weight, the matting Laplacian of ``content`` joins the objective.
     """
     deepest = max([*cfg.content_layers, *cfg.style_layers], key=LAYERS.index)
     enc = load_vgg19(pooling=cfg.pooling, max_layer=deepest, device=device)
@@ -200,8 +214,17 @@ def build_loss(
         loss.set_content(color.prepare_content(content, cfg.preserve_color).to(device))
         prepared = [color.prepare_style(s, content, cfg.preserve_color).to(device) for s in styles]
         loss.set_style(
-            prepared, cfg.style_weights, mask=None if regions is None else regions.to(device)
+            prepared,
+            cfg.style_weights,
+            mask=None if regions is None else regions.to(device),
+            style_regions=None if style_regions is None else style_regions.to(device),
         )
+    if cfg.photorealism_weight:
+        h, w = content.shape[-2:]
+        check_memory(h * w * matting.BYTES_PER_PIXEL, f"the matting Laplacian of {w}x{h}", device)
+        laplacian = matting.to_torch(matting.matting_laplacian(content), device)
+        scale = REFERENCE_PIXELS / (content.shape[-1] * content.shape[-2])
+        loss.set_photorealism(laplacian, cfg.photorealism_weight * scale)
     return loss
 
 
@@ -292,6 +315,7 @@ def optimize_result(
     init_image: ImageLike | None = None,
     mask: ImageLike | None = None,
     mask_colors: Sequence[tuple[int, int, int]] | None = None,
+    style_mask: ImageLike | None = None,
     callback: StepCallback | None = None,
     progress: bool = True,
     interrupt: Callable[[], None] | None = None,
@@ -306,6 +330,9 @@ def optimize_result(
         init_image: start from this image (resized to the output) instead of ``config.init``.
         mask: colour-coded image of the content's shape; region r gets style r.
         mask_colors: the region colours in style order (default: the mask's colours, darkest first).
+        style_mask: with one style image and ``mask``, a colour-coded mask of the style image:
+            each region of the photo takes its style from the style's region of the same colour
+            (Luan et al. 2017); every colour of either mask must be in the other.
         callback: called after every iteration as ``callback(level, step, image, loss)``.
         progress: show a progress bar with the loss.
         interrupt: called before every evaluation of the loss; raise from it to stop at once.
@@ -335,6 +362,12 @@ def optimize_result(
                 "style weights cannot be combined with a mask; the mask assigns styles"
             )
         mask_t = load_mask(mask, loaded.rgb.size)
+    style_mask_t, paired = None, None
+    if style_mask is not None:
+        if mask_t is None or len(style_imgs) != 1:
+            raise OptionError("a style mask needs a content mask (--mask) and one style image")
+        style_mask_t = load_mask(style_mask, style_imgs[0].size, what="style mask", of="style")
+        paired = paired_colors(mask_t, style_mask_t)
     init_t = imageio.to_tensor(load_input(init_image).rgb) if init_image is not None else None
 
     start = time.perf_counter()
@@ -346,10 +379,15 @@ def optimize_result(
             wh = imageio.size_for_long_side(loaded.rgb.size, long_side)
             c = imageio.to_tensor(imageio.resize(loaded.rgb, wh))
             s = [style_tensor(img, wh[0] * wh[1], cfg.style_scale) for img in style_imgs]
-            regions = None
-            if mask_t is not None:
+            regions = style_regions = None
+            if paired is not None:
+                assert mask_t is not None and style_mask_t is not None
+                regions = regions_of(_nearest(mask_t, wh), paired)
+                sh, sw = s[0].shape[-2:]
+                style_regions = regions_of(_nearest(style_mask_t, (sw, sh)), paired)
+            elif mask_t is not None:
                 regions = regions_from_mask(_nearest(mask_t, wh), len(s), mask_colors)
-            loss_fn = build_loss(c, s, cfg, device, regions)
+            loss_fn = build_loss(c, s, cfg, device, regions, style_regions)
             target = color.prepare_content(c, cfg.preserve_color).to(device)
             if x is not None:
                 x0 = imageio.resize_tensor(x, (wh[1], wh[0]))

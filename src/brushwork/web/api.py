@@ -121,7 +121,9 @@ class StyleFields(BaseModel):
     """The form fields a photo and a clip share (see :class:`handlers.StyleOptions`)."""
 
     style: str | None = Field(None, description="A bundled style's name (GET /api/styles).")
-    method: str | None = Field(None, description="fast | adain | wct | optimize (photos only).")
+    method: str | None = Field(
+        None, description="fast | adain | wct | optimize | photoreal (the last two: photos only)."
+    )
     strength: float = Field(1.0, description="fast: 1 = full style, 0 = the photo; adain: alpha.")
     blend_with: str | None = Field(None, description="A second bundled style.")
     blend: float = Field(0.5, description="Share of the second style, 0-1.")
@@ -239,13 +241,33 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
             int,
             Form(description="fast, adain, wct: optimisation steps from the one-pass picture."),
         ] = 0,
+        smooth: Annotated[
+            str | None,
+            Form(description="fast | exact: put the result back on the photo's edges."),
+        ] = None,
+        content_mask: Annotated[
+            UploadFile | None,
+            File(description="optimize, photoreal: colour-coded regions of the photo."),
+        ] = None,
+        style_mask: Annotated[
+            UploadFile | None,
+            File(description="optimize, photoreal: the style image's regions, same colours."),
+        ] = None,
         wait: Annotated[bool, Form(description="false: answer 202 with a job at once.")] = True,
     ) -> Response:
         """Stylise a photo; answers the PNG (or, with ``wait=false``, a job to poll)."""
         with preparing("photo") as job:
             path = save_upload(photo, job, "photo", IMAGE_SUFFIXES)
             handlers.check_image(path, limits, "photo")
-            options = style_options(job, fields, style_image, steps=steps, refine=refine)
+            masks: dict[str, Path | None] = {}
+            for key, upload in (("content_mask", content_mask), ("style_mask", style_mask)):
+                masks[key] = None
+                if upload is not None and upload.filename:
+                    saved = save_upload(upload, job, key, IMAGE_SUFFIXES)
+                    handlers.check_image(saved, limits, key.replace("_", " "))
+                    masks[key] = saved
+            options = style_options(job, fields, style_image, steps=steps, refine=refine,
+                                    smooth=smooth or None, **masks)  # fmt: skip
         return run(job, lambda j: handlers.stylize_photo(j, path, options), wait)
 
     @api.post("/api/video", responses={200: {"content": {"video/mp4": {}, "image/gif": {}}}})

@@ -10,6 +10,7 @@ cancelled, write the result into the job's folder and delete the uploads.
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -24,6 +25,7 @@ from brushwork import methods
 from brushwork import video as videoio
 from brushwork.errors import BrushworkError, OptionError
 from brushwork.ops.color import MODES
+from brushwork.ops.smoothing import MODES as SMOOTHING
 from brushwork.web.catalogue import catalogue, painting
 from brushwork.web.jobs import Job, RequestError
 
@@ -95,6 +97,11 @@ class StyleOptions:
             picture (:func:`brushwork.pipelines.refine.refine`); 0: none. A refined picture is
             at most the optimisation's size (default 512).
         temporal: clips: blend along the optical flow so strokes do not flicker.
+        smooth: photos: FastPhotoStyle's smoothing of the result on the photo's edges ("fast",
+            "exact"), or ``None``.
+        content_mask, style_mask: photoreal (both) and optimize (the style mask needs the
+            content mask): colour-coded regions of the photo and of the style image, paired
+            by colour.
     """
 
     method: str | None = None
@@ -108,6 +115,9 @@ class StyleOptions:
     steps: int = 200
     refine: int = 0
     temporal: bool = True
+    smooth: str | None = None
+    content_mask: Path | None = None
+    style_mask: Path | None = None
 
 
 def upload_name(stem: str, filename: str | None, suffixes: tuple[str, ...]) -> str:
@@ -232,10 +242,19 @@ def check_options(options: StyleOptions, limits: Limits, *, video: bool = False)
             "method 'adain' or 'wct' (any style) or 'optimize'",
             400,
         )
-    if video and method == "optimize":
+    if video and method in ("optimize", "photoreal"):
         raise RequestError(
             "optimisation is too slow for clips here; use 'fast', 'adain' or 'wct'", 400
         )
+    if options.smooth is not None and (video or options.smooth not in SMOOTHING):
+        what = "clips" if video else f"smoothing {options.smooth!r}"
+        raise RequestError(f"unknown {what}; smoothing is fast or exact, for photos", 400)
+    if options.style_mask is not None and method not in ("optimize", "photoreal"):
+        raise RequestError("masks are options of 'optimize' and 'photoreal'", 400)
+    if options.content_mask is not None and method not in ("optimize", "photoreal"):
+        raise RequestError("masks are options of 'optimize' and 'photoreal'", 400)
+    if (options.content_mask is None) != (options.style_mask is None):
+        raise RequestError("give both masks (content_mask and style_mask) or neither", 400)
     if options.blend_with is not None and options.style is None:
         raise RequestError("blending is between two bundled styles", 400)
     if options.blend_with is not None and method == "fast":
@@ -249,11 +268,11 @@ def check_options(options: StyleOptions, limits: Limits, *, video: bool = False)
             f"unknown colour mode {options.preserve_color!r}; choose from {', '.join(MODES)}", 400
         )
     top = limits.video_side if video else limits.output_side
-    if method == "optimize":
+    if method in ("optimize", "photoreal"):
         top = min(top, limits.optimize_side)
         _in_range("steps", options.steps, 1, limits.steps)
     if options.refine:
-        if video or method == "optimize":
+        if video or method in ("optimize", "photoreal"):
             raise RequestError("refine follows a one-pass method on a photo", 400)
         _in_range("refine", options.refine, 0, limits.steps)
         top = min(top, limits.optimize_side)
@@ -323,7 +342,7 @@ def stylize_photo(job: Job, photo: Path, options: StyleOptions) -> Path:
         job.report(1.0, "saving")
         out = imageio.save(image, job.folder / RESULT_IMAGE, overwrite=True)
     finally:
-        _delete(photo, options.style_image)
+        _delete(photo, options.style_image, options.content_mask, options.style_mask)
     job.info.update(
         seconds=round(seconds, 2), width=image.size[0], height=image.size[1], style=_label(options)
     )
@@ -331,6 +350,17 @@ def stylize_photo(job: Job, photo: Path, options: StyleOptions) -> Path:
 
 
 def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, float]:
+    image, seconds = _first_paint(job, photo, options)
+    if options.smooth is None:
+        return image, seconds
+    from brushwork.pipelines.photoreal import smooth_image
+
+    job.report(0.95, f"smoothing ({options.smooth})")
+    start = time.perf_counter()
+    return smooth_image(photo, image, options.smooth), seconds + time.perf_counter() - start
+
+
+def _first_paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, float]:
     from brushwork.pipelines.optimize import OptimizeConfig, optimize_result
 
     styles, weights = style_images(options)
@@ -353,11 +383,25 @@ def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, f
         )
         return _refined(job, photo, result, styles, weights, options)
     done = [0]
+    total = [options.steps]
 
     def step(level: int, i: int, x: torch.Tensor, loss: float) -> None:
         done[0] += 1
-        job.report(done[0] / options.steps, f"step {done[0]} of {options.steps}")
+        job.report(done[0] / total[0], f"step {done[0]} of {total[0]}")
 
+    if options.method == "photoreal":
+        from brushwork.pipelines.photoreal import PhotorealConfig, photorealistic
+
+        if len(styles) != 1:
+            raise RequestError("the photorealistic method takes one style photo", 400)
+        real = PhotorealConfig(first_steps=options.steps, size=options.size or 512)
+        total[0] = real.total_steps(imageio.load(photo).rgb.size)
+        job.report(0.0, "preparing (VGG19 features and the photo's matting Laplacian)")
+        done_real = photorealistic(
+            photo, styles[0], config=real, content_mask=options.content_mask,
+            style_mask=options.style_mask, callback=step, progress=False, interrupt=job.check,
+        )  # fmt: skip
+        return done_real.image, done_real.seconds
     cfg = OptimizeConfig(
         steps=options.steps,
         size=options.size or 512,
@@ -366,8 +410,9 @@ def _paint(job: Job, photo: Path, options: StyleOptions) -> tuple[Image.Image, f
     )
     job.report(0.0, "preparing (VGG19 features of the photo and the painting)")
     opt = optimize_result(
-        photo, styles, config=cfg, callback=step, progress=False, interrupt=job.check
-    )
+        photo, styles, config=cfg, callback=step, progress=False, interrupt=job.check,
+        mask=options.content_mask, style_mask=options.style_mask,
+    )  # fmt: skip
     return opt.image, opt.seconds
 
 

@@ -39,8 +39,14 @@ METHOD_LABELS = {
     "adain": "Any style (AdaIN, a few seconds)",
     "wct": "Any style (WCT, photo-only decoders, a few seconds)",
     "optimize": "Optimise (Gatys et al., minutes, finest)",
+    "photoreal": "Photorealistic (a style photo's light and colours, minutes)",
 }
 NONE = "(none)"
+SMOOTHING = [
+    ("No smoothing", NONE),
+    ("Fast (guided filter, under a second)", "fast"),
+    ("Exact (sparse solve, seconds)", "exact"),
+]
 ORIGINAL = "original size"
 COLOURS = [
     ("The painting's colours", NONE),
@@ -193,13 +199,14 @@ def photo_tab(page: Page) -> None:
         )
 
     def method_changed(method: str) -> tuple[Any, Any, Any]:
+        optimises = method in ("optimize", "photoreal")
         return (
-            gr.update(visible=method == "optimize"),
+            gr.update(visible=optimises),
             gr.update(
                 label="Style strength (alpha)" if method in ("adain", "wct") else "Style strength",
-                visible=method != "optimize",
+                visible=not optimises,
             ),
-            gr.update(visible=method != "optimize"),
+            gr.update(visible=not optimises),
         )
 
     def paint(
@@ -213,6 +220,7 @@ def photo_tab(page: Page) -> None:
         blend: float,
         colour: str,
         size: str,
+        smooth: str,
         refine: float,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
@@ -231,6 +239,7 @@ def photo_tab(page: Page) -> None:
                 size=size,
                 steps=steps,
                 refine=refine,
+                smooth=smooth,
             )
             options = handlers.check_options(chosen, limits)
             return lambda j: handlers.stylize_photo(j, path, options)
@@ -271,7 +280,8 @@ def photo_tab(page: Page) -> None:
                 [(label, key) for key, label in METHOD_LABELS.items()],
                 value="fast",
                 label="3. Method",
-                info="Optimise paints at 512 px unless you pick a size in More options.",
+                info="Optimise and Photorealistic paint at 512 px unless you pick a size in "
+                "More options. Photorealistic wants a style photo: upload one below the gallery.",
                 elem_id="method",
             )
             strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Style strength")
@@ -290,6 +300,12 @@ def photo_tab(page: Page) -> None:
                 blend = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second painting")
                 colour = gr.Radio(COLOURS, value=NONE, label="Colours")
                 size = gr.Dropdown(sizes, value=ORIGINAL, label="Output size (long side, px)")
+                smooth = gr.Radio(
+                    SMOOTHING,
+                    value=NONE,
+                    label="Keep the photo's edges (FastPhotoStyle smoothing, any method)",
+                    elem_id="smooth",
+                )
                 refine_steps = gr.Slider(
                     5,
                     min(limits.steps, 300),
@@ -316,7 +332,9 @@ def photo_tab(page: Page) -> None:
     gallery.select(pick, None, [style, chosen, own, example], **PAGE_ONLY)
     own.change(own_uploaded, [own, method, style], [method, chosen, gallery], **PAGE_ONLY)
     method.change(method_changed, method, [steps, strength, refine_run], **PAGE_ONLY)
-    chosen_inputs = [photo, style, own, method, strength, steps, blend_with, blend, colour, size]
+    chosen_inputs = [
+        photo, style, own, method, strength, steps, blend_with, blend, colour, size, smooth
+    ]  # fmt: skip
     event = run.click(
         paint,
         [*chosen_inputs, gr.State(0)],
@@ -509,6 +527,7 @@ def ui_options(
     steps: float = 200,
     temporal: bool = True,
     refine: float = 0,
+    smooth: str | None = NONE,
 ) -> StyleOptions:
     """The page's choices as :class:`StyleOptions` (its "(none)" and "original size" as None)."""
     return StyleOptions(
@@ -523,6 +542,7 @@ def ui_options(
         steps=int(steps),
         refine=int(refine),
         temporal=temporal,
+        smooth=None if smooth in (None, NONE) else smooth,
     )
 
 
