@@ -137,7 +137,7 @@ def test_smoothing_and_the_photorealistic_method_from_the_page(
 ) -> None:
     open_page(page, server)
     page.locator("#photo input[type=file]").set_input_files(data / "content/tubingen.jpg")
-    page.get_by_text("More options").click()
+    page.get_by_text("More options", exact=True).click()
     page.get_by_label("Fast (guided filter, under a second)").check()
     page.locator("#paint").click()
     expect(page.locator("#status")).to_contain_text("Done in", timeout=120_000)
