@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,24 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success it replaces ``path``."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    os.close(fd)
+    # the name is known before the file exists, so a Ctrl-C or SIGTERM landing at any point
+    # (signal handlers raise between any two steps) finds it to delete
+    tmp = p.parent / f".{p.name}.{secrets.token_hex(8)}.tmp"
+    ours = True
     try:
-        yield Path(tmp)
+        try:
+            with open(tmp, "xb"):  # created here, exclusively (a 64-bit random name)
+                pass
+        except FileExistsError:
+            ours = False
+            raise
+        yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, p)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if ours:
+            tmp.unlink(missing_ok=True)
         raise
 
 
@@ -34,9 +42,3 @@ def write_json(data: Any, path: str | os.PathLike[str]) -> None:
     """Write ``data`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
