@@ -263,7 +263,7 @@ def stylize(
     quiet: QuietOpt = False,
 ) -> None:
     """Stylise photos with a bundled style, a trained model, or style images."""
-    from brushwork.pipelines.photoreal import check_smooth
+    from brushwork.pipelines.photoreal import PhotorealConfig, check_smooth
     from brushwork.pipelines.refine import check_steps
 
     options = locals()
@@ -277,8 +277,9 @@ def stylize(
     method = pick_method(method, style, model, [] if refine else given)
     if style_mask is not None and method not in ("optimize", "photoreal"):
         raise OptionError(f"--style-mask is an option of optimize and photoreal, not {method}")
-    photo_only = {"photorealism-weight": photorealism_weight != 1e4,
-                  "first-steps": first_steps != 200}  # fmt: skip
+    # given away from the method's own defaults, these options ask for it
+    photo_only = {"photorealism-weight": photorealism_weight != PhotorealConfig.photorealism_weight,
+                  "first-steps": first_steps != PhotorealConfig.first_steps}  # fmt: skip
     if method != "photoreal" and any(photo_only.values()):
         flag = next(k for k, v in photo_only.items() if v)
         raise OptionError(f"--{flag} is an option of --photorealistic, not of {method}")
@@ -351,8 +352,8 @@ def stylize(
     content, output = pairs[0]
     from brushwork.ops.regions import parse_hex
     from brushwork.pipelines.optimize import optimize_result
-    from brushwork.pipelines.photoreal import PhotorealConfig, smooth_image
     from brushwork.pipelines.photoreal import photorealistic as run_photoreal
+    from brushwork.pipelines.photoreal import smooth_image
 
     imageio.load(content)  # fail on a bad photo before anything else
     init_image = None if init in ("content", "noise") else Path(init)
