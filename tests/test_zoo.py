@@ -20,7 +20,11 @@ DECODERS = [e.name for e in zoo.entries() if e.config.get("architecture") == "ad
 WCT = [e.name for e in zoo.entries() if e.config.get("architecture") == "wct_decoder"]
 #: the bundled super-resolution nets (tested in tests/pipelines/test_upscale.py)
 UPSCALERS = [e.name for e in zoo.entries() if e.config.get("architecture") == "sr"]
-BUNDLED = [n for n in zoo.names() if n not in DECODERS + WCT + UPSCALERS]
+#: the bundled translations (tests/pipelines/test_translate.py) and mixtures (test_mix.py)
+OTHERS = [
+    e.name for e in zoo.entries() if e.config.get("method") in ("pix2pix", "cyclegan", "mixgan")
+]
+BUNDLED = [n for n in zoo.names() if n not in DECODERS + WCT + UPSCALERS + OTHERS]
 #: every bundled style: (model, style within it or None for a single-style model)
 STYLES = [
     (e.name, name)
@@ -45,6 +49,10 @@ def test_at_least_four_bundled_styles() -> None:
         assert entry.config["training"]["steps"] > 0
         if entry.name in DECODERS:  # trained on many paintings, some held out
             assert entry.config["held_out"] and entry.config["styles_seen"]
+            continue
+        if entry.name in OTHERS:  # generator and discriminator(s), in one folder
+            assert len(entry.config["components"]) >= 2 and entry.description
+            assert entry.config["stages"], entry.name
             continue
         if entry.name in UPSCALERS:  # a scale and the loss it was trained with
             assert entry.config["scale"] in (4, 8) and entry.description

@@ -132,6 +132,32 @@ def test_a_clip_is_painted_with_a_frame_counter(
     keep(shot)
 
 
+def test_translate_labels_to_a_photo_from_the_page(
+    page: Page, server: Server, data: Path, tmp_path: Path
+) -> None:
+    labels = tmp_path / "labels.png"
+    Image.open(data / "translation/facades/test/3.jpg").crop((256, 0, 512, 256)).save(labels)
+    open_page(page, server)
+    page.get_by_role("tab", name="Translate").click()
+    page.locator("#source input[type=file]").set_input_files(labels)
+    page.locator("#translate").click()
+    expect(page.locator("#tr-status")).to_contain_text("labels -> photo", timeout=120_000)
+    expect(page.locator("#translated img")).to_have_js_property("complete", True)
+    assert natural_size(page, "#translated img") == (256, 256)
+    shot = tmp_path / "web_page_translate.png"
+    page.screenshot(path=shot, full_page=True)
+    keep(shot)
+
+
+def test_mix_digits_from_the_page(page: Page, server: Server) -> None:
+    open_page(page, server)
+    page.get_by_role("tab", name="Mix").click()
+    page.locator("#mix").click()
+    expect(page.locator("#mix-status")).to_contain_text("64 mixture(s)", timeout=60_000)
+    expect(page.locator("#mixtures img")).to_have_js_property("complete", True)
+    assert natural_size(page, "#mixtures img") == (16 * 64, 4 * 64)
+
+
 def test_smoothing_and_the_photorealistic_method_from_the_page(
     page: Page, server: Server, data: Path
 ) -> None:

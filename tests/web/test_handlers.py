@@ -283,6 +283,46 @@ def test_upscale(queue: JobQueue, photo: tuple[Job, Path]) -> None:
     assert code == 413 and "256x192 upscaled x8 would be 2048x1536" in msg
 
 
+def test_translate(queue: JobQueue, data: Path) -> None:
+    listed = {t["id"]: t for t in handlers.translations()}
+    assert listed["facades_labels2photo"]["from"] == "labels"
+    assert listed["facades_labels2photo"]["to"] == "photo"
+    assert listed["facades_cyclegan:BtoA"]["direction"] == "BtoA"
+    job = queue.new("translate")
+    labels = job.folder / "image.png"
+    Image.open(data / "translation/facades/test/1.jpg").crop((256, 0, 512, 256)).save(labels)
+    model = handlers.check_translate(labels, "facades_labels2photo", Limits())
+    out = handlers.translate_photo(job, labels, model)
+    assert Image.open(out).size == (256, 256) and not labels.exists()
+    assert job.info["translation"] == "labels -> photo"
+    code, msg = status_of(handlers.translation_choice, "facades_labels2photo:AtoB")
+    assert code == 400 and "unknown translation" in msg and "facades_cyclegan:BtoA" in msg
+    job2 = queue.new("translate")
+    big = job2.folder / "image.png"
+    Image.new("RGB", (900, 300)).save(big)
+    code, msg = status_of(handlers.check_translate, big, "facades_labels2photo",
+                          Limits(output_side=512))  # fmt: skip
+    assert code == 413 and "up to 512 px" in msg
+
+
+def test_mix(queue: JobQueue, data: Path) -> None:
+    assert handlers.mix_models() == ["mnist_mixgan"]
+    job = queue.new("mix")
+    out = handlers.mix_digits(job, "mnist_mixgan", 20, 7)
+    assert Image.open(out).size == (16 * 64, 2 * 64)  # 16 columns of 2x tiles, two rows
+    assert job.info["mixtures"] == 20
+    again = handlers.mix_digits(queue.new("mix"), "mnist_mixgan", 20, 7)
+    assert Image.open(again).tobytes() == Image.open(out).tobytes()  # same seed, same sheet
+    job2 = queue.new("mix")
+    digit = job2.folder / "image.png"
+    shutil.copy(data / "mixgan/mnist/02999_0.png", digit)
+    pair = handlers.mix_digits(job2, "mnist_mixgan", 1, 0, digit)
+    assert Image.open(pair).size == (2 * 256, 256) and not digit.exists()
+    assert status_of(handlers.check_mix, "starry_night", 4, None)[0] == 400
+    assert "between 1 and 1024" in status_of(handlers.check_mix, "mnist_mixgan", 0, None)[1]
+    assert status_of(handlers.check_mix, "mnist_mixgan", 4, -1)[0] == 400
+
+
 def test_clip_is_stylised_with_its_frames(data: Path, queue: JobQueue) -> None:
     job = queue.new("video")
     clip = job.folder / "clip.mp4"

@@ -74,9 +74,8 @@ def test_health_styles_and_the_page(server: Server) -> None:
         assert c.get("/").status_code == 200  # the page (Gradio), its title in its config
         assert c.get("/config").json()["title"] == "brushwork"
         docs = c.get("/api/openapi.json").json()
-        assert {"/api/stylize", "/api/video", "/api/upscale", "/api/jobs/{job_id}"} <= set(
-            docs["paths"]
-        )
+        wanted = {"/api/stylize", "/api/video", "/api/upscale", "/api/translate", "/api/mix"}
+        assert wanted | {"/api/jobs/{job_id}"} <= set(docs["paths"])
 
 
 def test_stylize_answers_the_pipelines_picture_and_keeps_no_files(
@@ -253,6 +252,28 @@ def test_upscale(server: Server, photo_png: bytes) -> None:
         assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size == (256, 168)
         r = c.post("/api/upscale", files={"image": ("s.png", buf.getvalue())}, data={"scale": "3"})
         assert r.status_code == 400 and error_of(r) == "no upscaler for x3; choose from x4, x8"
+
+
+def test_translate(server: Server, data: Path) -> None:
+    buf = io.BytesIO()
+    Image.open(data / "translation/facades/test/2.jpg").crop((256, 0, 512, 256)).save(buf, "PNG")
+    with server.client() as c:
+        listed = c.get("/api/translations").json()["translations"]
+        assert {"facades_labels2photo", "facades_cyclegan:BtoA"} <= {t["id"] for t in listed}
+        files = {"image": ("labels.png", buf.getvalue())}
+        r = c.post("/api/translate", files=files, data={"model": "facades_labels2photo"})
+        assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size == (256, 256)
+        assert r.headers["X-Brushwork-Translation"] == "labels -> photo"
+        r = c.post("/api/translate", files=files, data={"model": "../../etc/passwd"})
+        assert r.status_code == 400 and "unknown translation" in error_of(r)
+
+
+def test_mix(server: Server) -> None:
+    with server.client() as c:
+        r = c.post("/api/mix", data={"samples": "16", "seed": "1"})
+        assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size == (1024, 64)
+        r = c.post("/api/mix", data={"samples": "5000"})
+        assert r.status_code == 400 and "between 1 and 1024" in error_of(r)
 
 
 def test_twenty_requests_at_once_all_answered_memory_bounded(

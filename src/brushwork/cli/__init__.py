@@ -22,7 +22,17 @@ from brushwork.cli.stylize import pick_method
 from brushwork.errors import BrushworkError
 
 # importing the command modules registers their commands on ``app``, in this order in --help
-for _group in ("stylize", "video", "upscale", "serve", "models", "train"):
+for _group in (
+    "stylize",
+    "video",
+    "upscale",
+    "translate",
+    "mix",
+    "batch",
+    "serve",
+    "models",
+    "train",
+):
     importlib.import_module(f"brushwork.cli.{_group}")
 
 __all__ = [

@@ -43,7 +43,8 @@ def demo(
 
 @models_app.command("list")
 def models_list() -> None:
-    """The bundled styles, with their preview and training recipe."""
+    """The bundled models (styles, decoders, upscalers, translations), with their preview and
+    training recipe."""
     from brushwork import methods, zoo
     from brushwork.modelfile import STYLE_PREVIEWS, recipe_of
     from brushwork.pipelines.multistyle import style_names
@@ -69,6 +70,22 @@ def models_list() -> None:
                 f"{entry.config.get('config', {}).get('width')}, {train.get('steps', '?')} steps "
                 f"at {rec.get('crop', '?')} px, {len(seen)} paintings seen, "
                 f"held out: {', '.join(held)}"
+            )
+            typer.echo(f"  preview: {entry.preview}")
+            continue
+        if method.can("translate"):
+            from brushwork.pipelines.translate import directions, domains
+
+            for d in directions(entry.config):
+                src, dst = domains(entry.config, d)
+                typer.echo(
+                    f"  {src} -> {dst}: brushwork translate in.png -m {entry.name}"
+                    + (f" --direction {d}" if len(directions(entry.config)) > 1 else "")
+                    + " -o out.png"
+                )
+            typer.echo(
+                f"  {method.name}, {train.get('steps', '?')} steps at {rec.get('crop', '?')} px, "
+                f"{train.get('seconds', '?')} s"
             )
             typer.echo(f"  preview: {entry.preview}")
             continue
@@ -149,11 +166,19 @@ def export_cmd(
         str | None,
         typer.Option("--style", "-s", help="Multi-style model: a style or blend 'a:0.7,b:0.3'."),
     ] = None,
+    direction: Annotated[
+        str | None, typer.Option(help="Translation model: AtoB | BtoA (a CycleGAN has both).")
+    ] = None,
 ) -> None:
-    """Export a fast-style model to ONNX or OpenVINO IR (dynamic height and width)."""
+    """Export a fast-style or translation model to ONNX or OpenVINO IR (dynamic height and
+    width)."""
     from brushwork.pipelines.export import export_model
 
-    _echo_path(export_model(model, output, format=format, overwrite=overwrite, style=style))
+    _echo_path(
+        export_model(
+            model, output, format=format, overwrite=overwrite, style=style, direction=direction
+        )
+    )
 
 
 @app.command()

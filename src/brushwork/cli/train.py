@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -465,6 +466,247 @@ def train_sr_cmd(
         progress=not quiet,
     )
     _report_training(result, quiet)
+
+
+GanModeOpt = Annotated[str, typer.Option(help="vanilla (BCE) | lsgan (least squares).")]
+NormOpt = Annotated[str, typer.Option(help="instance | batch | none.")]
+CropOpt = Annotated[int, typer.Option(help="Training crop side (papers: 256; CPU recipe: 128).")]
+LoadSizeOpt = Annotated[
+    int, typer.Option(help="Images are resized to this square before the random crop (286).")
+]
+DecayOpt = Annotated[
+    float, typer.Option(help="Share of the steps at constant lr before the linear decay to 0.")
+]
+GpuOpt = Annotated[
+    bool, typer.Option(help="The paper's recipe: 256 px, full-width nets, batch 1, 80k steps.")
+]
+
+
+@train_app.command("pix2pix")
+def train_pix2pix_cmd(
+    data: Annotated[
+        Path,
+        typer.Option(help="Folder of AB images (A left, B right), or the A folder with --b."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    b: Annotated[
+        Path | None, typer.Option("--b", help="Folder of B images named as those in --data.")
+    ] = None,
+    direction: Annotated[str, typer.Option(help="AtoB | BtoA.")] = "AtoB",
+    domains: Annotated[str, typer.Option(help="Names of A and B, e.g. photo,labels.")] = "A,B",
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 8000,
+    batch_size: BatchOpt = 4,
+    crop: CropOpt = 128,
+    load_size: LoadSizeOpt = 143,
+    lr: Annotated[float, typer.Option(help="Adam learning rate (paper: 2e-4).")] = 2e-4,
+    decay_from: DecayOpt = 0.5,
+    l1_weight: Annotated[float, typer.Option(help="Lambda of the L1 term (paper: 100).")] = 100.0,
+    gan_mode: GanModeOpt = "vanilla",
+    depth: Annotated[int, typer.Option(help="U-Net levels (8 for 256 px, 7 for 128).")] = 7,
+    width: Annotated[int, typer.Option(help="Channels of the first level (paper: 64).")] = 32,
+    norm: NormOpt = "instance",
+    upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
+    n_layers: Annotated[
+        int, typer.Option(help="PatchGAN layers (3: 70x70 patches; 0: per pixel).")
+    ] = 3,
+    gpu: GpuOpt = False,
+    init: Annotated[
+        Path | None, typer.Option(help="pix2pix model folder to continue from (same nets).")
+    ] = None,
+    preview_every: PreviewOpt = 250,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train pix2pix (Isola et al., 2017) on aligned pairs: a U-Net generator, a PatchGAN
+    discriminator and an L1 term."""
+    from brushwork.training import pix2pix
+    from brushwork.training.pix2pix import Pix2PixRecipe, train_pix2pix
+
+    names = _domains(domains)
+    if gpu:
+        recipe = dataclasses.replace(pix2pix.GPU, direction=direction, domains=names)
+        loop = dataclasses.replace(pix2pix.GPU_LOOP, device=device, precision=precision)
+    else:
+        recipe = Pix2PixRecipe(
+            crop=crop,
+            load_size=load_size,
+            direction=direction,
+            gan_mode=gan_mode,
+            l1_weight=l1_weight,
+            decay_from=decay_from,
+            domains=names,
+            generator=Pix2PixRecipe.net_options(
+                {"depth": depth, "width": width, "norm": norm, "upsample": upsample}, "generator"
+            ),
+            discriminator=Pix2PixRecipe.net_options(
+                {"in_channels": 6, "width": width, "n_layers": n_layers, "norm": norm},
+                "discriminator",
+            ),
+        )
+        loop = _loop_config(locals())
+    result = train_pix2pix(
+        data,
+        output,
+        b=b,
+        recipe=recipe,
+        loop=loop,
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("cyclegan")
+def train_cyclegan_cmd(
+    a: Annotated[Path, typer.Option("--a", help="Folder of domain A images.")],
+    b: Annotated[Path, typer.Option("--b", help="Folder of domain B images.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    domains: Annotated[str, typer.Option(help="Names of A and B, e.g. iphone,dslr.")] = "A,B",
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 5000,
+    batch_size: BatchOpt = 1,
+    crop: CropOpt = 128,
+    load_size: LoadSizeOpt = 143,
+    lr: Annotated[float, typer.Option(help="Adam learning rate (paper: 2e-4).")] = 2e-4,
+    decay_from: DecayOpt = 0.5,
+    cycle_weight: Annotated[float, typer.Option(help="Lambda of the cycle terms (10).")] = 10.0,
+    identity_weight: Annotated[
+        float, typer.Option(help="Identity weight as a share of lambda (0.5; 0: off).")
+    ] = 0.5,
+    pool_size: Annotated[int, typer.Option(help="Past fakes per discriminator (50).")] = 50,
+    gan_mode: GanModeOpt = "lsgan",
+    width: Annotated[int, typer.Option(help="Generator channels (paper: 64).")] = 16,
+    disc_width: Annotated[int, typer.Option(help="Discriminator channels (paper: 64).")] = 32,
+    blocks: Annotated[int, typer.Option(help="Residual blocks (6 at 128 px, 9 at 256).")] = 6,
+    norm: NormOpt = "instance",
+    upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
+    n_layers: Annotated[int, typer.Option(help="PatchGAN layers (3: 70x70 patches).")] = 3,
+    gpu: GpuOpt = False,
+    init: Annotated[
+        Path | None, typer.Option(help="CycleGAN model folder to continue from (same nets).")
+    ] = None,
+    preview_every: PreviewOpt = 250,
+    checkpoint_every: CheckpointOpt = 100,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train CycleGAN (Zhu et al., 2017) between two folders of unpaired images: two ResNet
+    generators, two PatchGANs, cycle and identity terms."""
+    from brushwork.training import cyclegan
+    from brushwork.training.cyclegan import CycleGANRecipe, train_cyclegan
+
+    names = _domains(domains)
+    if gpu:
+        recipe = dataclasses.replace(cyclegan.GPU, domains=names)
+        loop = dataclasses.replace(cyclegan.GPU_LOOP, device=device, precision=precision)
+    else:
+        recipe = CycleGANRecipe(
+            crop=crop,
+            load_size=load_size,
+            gan_mode=gan_mode,
+            cycle_weight=cycle_weight,
+            identity_weight=identity_weight,
+            pool_size=pool_size,
+            decay_from=decay_from,
+            domains=names,
+            generator=CycleGANRecipe.net_options(
+                {"width": width, "blocks": blocks, "norm": norm, "upsample": upsample}, "generator"
+            ),
+            discriminator=CycleGANRecipe.net_options(
+                {"in_channels": 3, "width": disc_width, "n_layers": n_layers, "norm": norm},
+                "discriminator",
+            ),
+        )
+        loop = _loop_config(locals())
+    result = train_cyclegan(
+        a,
+        b,
+        output,
+        recipe=recipe,
+        loop=loop,
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+@train_app.command("mixgan")
+def train_mixgan_cmd(
+    content: Annotated[Path, typer.Option(help="Folder of content images (shapes: grey digits).")],
+    style: Annotated[Path, typer.Option(help="Folder of style images (colours and textures).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    ae_steps: Annotated[int, typer.Option(help="Steps of the autoencoder phase.")] = 3000,
+    mix_steps: Annotated[int, typer.Option(help="Steps of the mixture phase.")] = 3000,
+    batch_size: BatchOpt = 64,
+    lr: Annotated[float, typer.Option(help="Adam learning rate (paper: 2e-4).")] = 2e-4,
+    l1_weight: Annotated[float, typer.Option(help="Autoencoder L1 weight (paper: 10).")] = 10.0,
+    size: Annotated[int, typer.Option(help="Image side (a multiple of 16).")] = 32,
+    latent: Annotated[int, typer.Option(help="Size of the code.")] = 32,
+    width: Annotated[int, typer.Option(help="Channels of the first conv.")] = 16,
+    exclude: Annotated[
+        Path | None,
+        typer.Option(help="Text file of held-out file names (one per line) to leave out."),
+    ] = None,
+    preview_every: PreviewOpt = 200,
+    checkpoint_every: CheckpointOpt = 200,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train MIXGAN (Hao et al., 2018): an adversarial autoencoder of the content domain, then
+    a mixture decoder whose 8x8-patch discriminator teaches it the style domain's look."""
+    from brushwork.training.mixgan import MixGANRecipe, train_mixgan
+
+    held: set[str] = set()
+    if exclude is not None:
+        try:
+            lines = exclude.read_text().splitlines()
+        except OSError as exc:
+            raise OptionError(
+                f"{exclude}: cannot read the held-out list ({exc.strerror})"
+            ) from None
+        held = {Path(s.strip()).name for s in lines if s.strip() and not s.startswith("#")}
+    recipe = MixGANRecipe(
+        ae_steps=ae_steps,
+        mix_steps=mix_steps,
+        l1_weight=l1_weight,
+        net=MixGANRecipe.net_options({"size": size, "latent": latent, "width": width}),
+    )
+    loop = _loop_config(locals() | {"steps": recipe.steps})
+    result = train_mixgan(
+        content,
+        style,
+        output,
+        recipe=recipe,
+        loop=loop,
+        exclude=held,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
+
+
+def _domains(text: str) -> tuple[str, str]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if len(names) != 2:
+        raise OptionError(f"--domains: expected two names, e.g. photo,labels; got {text!r}")
+    return names[0], names[1]
 
 
 def _loop_config(options: dict[str, Any]) -> Any:

@@ -31,19 +31,25 @@ def video(
         Path, typer.Option("--output", "-o", help="Output .mp4 (H.264), .mov, .mkv, .webm or .gif.")
     ],
     style: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--style",
             "-s",
             help="Bundled style name, model folder, or style image (repeat to blend); "
             "for a multi-style model a style name or blend 'a:0.7,b:0.3'.",
         ),
-    ],
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
-            "--model", "-m", help="fast: the multi-style model; adain, wct: the decoder model."
+            "--model",
+            "-m",
+            help="fast: the multi-style model; adain, wct: the decoder model; or a translation "
+            "model (pix2pix, CycleGAN), without --style.",
         ),
+    ] = None,
+    direction: Annotated[
+        str | None, typer.Option(help="Translation model: AtoB | BtoA (default: its own).")
     ] = None,
     method: Annotated[
         str, typer.Option(help="auto | fast | adain | wct | optimize (slow: minutes a frame).")
@@ -86,9 +92,22 @@ def video(
     from brushwork import video as videoio
     from brushwork.pipelines.video import stylize_video
 
-    optimize_options = ["steps"] if steps != 100 else []
-    method = pick_method(method, style, model, optimize_options)
-    if method != "fast" and (strength != 1.0 or backend != "auto"):
+    style = style or []
+    if model is not None and methods.for_path(model).can("translate"):
+        if style:
+            raise OptionError(f"{model} is a translation model: it takes no --style")
+        method = "translate"
+    elif not style:
+        raise OptionError(
+            "give --style (a bundled style, model folder or style images), or a translation "
+            "model with --model"
+        )
+    else:
+        optimize_options = ["steps"] if steps != 100 else []
+        method = pick_method(method, style, model, optimize_options)
+    if direction is not None and method != "translate":
+        raise OptionError("--direction is an option of translation models (pix2pix, CycleGAN)")
+    if method not in ("fast", "translate") and (strength != 1.0 or backend != "auto"):
         flag = "strength" if strength != 1.0 else "backend"
         raise OptionError(f"--{flag} is an option of fast styles, not of {method}")
     if method not in methods.arbitrary() and alpha != 1.0:
@@ -107,7 +126,15 @@ def video(
         "progress": not quiet,
     }
     runner: Any
-    if method == "fast":
+    if method == "translate":
+        from brushwork.pipelines.translate import load as load_translation
+
+        assert model is not None
+        runner = load_translation(
+            model, direction=direction, device=device, precision=precision, backend=backend
+        )
+        kwargs["strength"] = strength
+    elif method == "fast":
         from brushwork.pipelines.fast import load
 
         if len(style) != 1:

@@ -20,7 +20,7 @@ from typing import Any
 from brushwork.errors import OptionError, WeightsError, unknown_choice
 from brushwork.methods.spec import MethodSpec
 
-BUILTIN = ("fast", "adain", "wct", "optimize", "photoreal", "sr")
+BUILTIN = ("fast", "adain", "wct", "optimize", "photoreal", "sr", "pix2pix", "cyclegan", "mixgan")
 _METHODS: dict[str, MethodSpec] = {}
 _loaded = False
 

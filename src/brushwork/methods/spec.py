@@ -9,9 +9,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: what a method can do, as front ends ask: paint photos, run on clips, take a style image,
-#: blend styles, follow a mask, tile large images, export to ONNX, upscale, train
+#: blend styles, follow a mask, tile large images, export to ONNX, upscale, translate between
+#: image domains, mix the content of one domain with the style of another, train
 CAPABILITIES = frozenset(
-    {"stylize", "video", "style_image", "blend", "masks", "tiling", "export", "upscale", "train"}
+    {
+        "stylize",
+        "video",
+        "style_image",
+        "blend",
+        "masks",
+        "tiling",
+        "export",
+        "upscale",
+        "translate",
+        "mix",
+        "train",
+    }
 )
 
 

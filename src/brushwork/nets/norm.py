@@ -193,6 +193,8 @@ class RecordStatistics(nn.Module):
             for m in norm_layers(self.net):
                 assert m.stats is not None
                 parts += [m.stats[0].flatten(1), m.stats[1].flatten(1)]
+        if not parts:  # a net without instance norms (batch norm): nothing to share
+            return x.new_zeros(x.shape[0], 0)
         return torch.cat(parts, dim=1)
 
 
@@ -206,6 +208,9 @@ class ReplayStatistics(nn.Module):
 
     def forward(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         norms = norm_layers(self.net)
+        if not norms:
+            plain: torch.Tensor = self.net(x)
+            return plain
         sizes = [n for m in norms for n in (m.channels,) * 2]
         chunks = torch.split(stats, sizes, dim=1)
         with shared_statistics(self.net, "replay"):

@@ -1,5 +1,9 @@
 """Export a trained feed-forward model for deployment: ONNX (any runtime) or OpenVINO IR, with
-dynamic batch, height and width, and the model's config.json in the file's metadata."""
+dynamic batch, height and width, and the model's config.json in the file's metadata.
+
+A translation generator exports the same way (one direction per file); a U-Net's graph takes
+sides that are multiples of its ``2 ** depth`` (pad the image on the right and bottom, then crop
+the output), as brushwork's own backends do."""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from brushwork.errors import OutputExistsError, unknown_choice
+from brushwork.errors import OptionError, OutputExistsError, unknown_choice
 from brushwork.pipelines.fast import load
+from brushwork.pipelines.feedforward import FastStyle
 from brushwork.runtime.export import CONFIG_KEY, DIGEST_KEY, FORMATS, export_onnx, export_openvino
 
 SUFFIX = {"onnx": ".onnx", "openvino": ".xml"}
@@ -22,6 +27,7 @@ def export_model(
     format: str = "onnx",
     overwrite: bool = False,
     style: str | None = None,
+    direction: str | None = None,
 ) -> Path:
     """Write a bundled style or model folder as ``format``; returns the file written (for
     OpenVINO the ``.xml``, with its ``.bin`` beside it). A multi-style model exports one of its
@@ -41,7 +47,16 @@ def export_model(
         existing = [p for p in existing if p == out]
     if existing and not overwrite:
         raise OutputExistsError(f"{existing[0]} exists; pass --overwrite to replace it")
-    fast = load(name_or_path, style=style)
+    from brushwork import methods
+
+    if _is_model(name_or_path) and methods.for_path(str(name_or_path)).can("translate"):
+        from brushwork.pipelines.translate import load as load_translation
+
+        fast: FastStyle = load_translation(name_or_path, style=style, direction=direction)
+    else:
+        if direction is not None:
+            raise OptionError(f"{name_or_path} is not a translation model: it has no direction")
+        fast = load(name_or_path, style=style)
     net, config, digest = fast.net.float(), fast.config, fast.digest
     if format == "onnx":
         return export_onnx(net, out, config=config, digest=digest)
@@ -49,3 +64,9 @@ def export_model(
         onnx_path = export_onnx(net, Path(tmp) / "plain.onnx", config=config, digest=digest)
         meta = {CONFIG_KEY: json.dumps(config), DIGEST_KEY: digest}
         return export_openvino(onnx_path, out, meta=meta)
+
+
+def _is_model(name_or_path: str | os.PathLike[str]) -> bool:
+    from brushwork import zoo
+
+    return str(name_or_path) in zoo.names() or zoo.is_model_path(name_or_path)

@@ -51,3 +51,32 @@ class GraphEngine(Engine):
 
     def replay(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         return self._call("replay", image=x, stats=stats)
+
+
+class PaddedEngine(Engine):
+    """``inner`` fed only sides that are multiples of ``multiple`` (each input edge-padded on
+    the right and bottom, each output cropped back): a generator whose skip connections need
+    aligned sizes exports with sizes known to be multiples, and runs so on every backend."""
+
+    def __init__(self, inner: Engine, multiple: int) -> None:
+        super().__init__()
+        self.inner = inner
+        self.multiple = multiple
+        self.name = inner.name
+        self.info = inner.info
+
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        import torch.nn.functional as F
+
+        h, w = x.shape[-2:]
+        m = self.multiple
+        return F.pad(x, (0, (-w) % m, 0, (-h) % m), mode="replicate")
+
+    def run(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner.run(self._pad(x))[..., : x.shape[-2], : x.shape[-1]]
+
+    def statistics(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner.statistics(self._pad(x))
+
+    def replay(self, x: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
+        return self.inner.replay(self._pad(x), stats)[..., : x.shape[-2], : x.shape[-1]]

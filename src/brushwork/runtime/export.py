@@ -41,10 +41,16 @@ def missing_extra(package: str, extra: str) -> OptionError:
 def _graph(
     net: nn.Module, graph: str
 ) -> tuple[nn.Module, tuple[torch.Tensor, ...], Any, list[str]]:
-    x = torch.rand(2, 3, 64, 64)  # batch 2: torch.export specialises a size-1 dimension
+    m = int(getattr(net, "multiple", 1))
     b = torch.export.Dim("batch", min=1, max=1024)
-    h = torch.export.Dim("height", min=16, max=16384)
-    w = torch.export.Dim("width", min=16, max=16384)
+    if m > 4:  # a U-Net's skips: sides are multiples of m (the pipeline pads them so)
+        x = torch.rand(2, 3, 2 * m, 2 * m)  # batch 2: torch.export specialises a size-1 dim
+        h: Any = m * torch.export.Dim("height_blocks", min=1, max=16384 // m)
+        w: Any = m * torch.export.Dim("width_blocks", min=1, max=16384 // m)
+    else:
+        x = torch.rand(2, 3, 64, 64)
+        h = torch.export.Dim("height", min=16, max=16384)
+        w = torch.export.Dim("width", min=16, max=16384)
     image = {0: b, 2: h, 3: w}
     if graph == "plain":
         return net, (x,), {"x": image}, ["image"]

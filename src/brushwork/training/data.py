@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import torch
 from PIL import Image, UnidentifiedImageError
@@ -21,6 +21,19 @@ from brushwork.errors import ImageError, OptionError
 T = TypeVar("T")
 
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm"}
+
+
+class Batches(Protocol):
+    """What the training loop draws from: files (for default previews) and a batch per step
+    that depends only on (seed, step), split among ``world`` processes."""
+
+    files: list[Path]
+
+    def __len__(self) -> int: ...
+
+    def batch(
+        self, seed: int, step: int, batch_size: int, *, rank: int = 0, world: int = 1
+    ) -> torch.Tensor: ...
 
 
 def step_generator(seed: int, key: int) -> torch.Generator:

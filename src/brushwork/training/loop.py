@@ -32,7 +32,7 @@ from brushwork.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from brushwork.training.data import PhotoFolder, prefetched
+from brushwork.training.data import Batches, prefetched
 from brushwork.training.trainer import RunOptions, StepContext, Trainer, evaluating
 
 PREVIEW_SIDE = 192
@@ -121,7 +121,7 @@ def preview_grid(net: nn.Module, photos: list[Image.Image], device: torch.device
 
 def fit(
     trainer: Trainer,
-    data: PhotoFolder,
+    data: Batches,
     folder: str | os.PathLike[str],
     *,
     loop: LoopConfig,
@@ -172,7 +172,12 @@ def fit(
         from torch.nn.parallel import DistributedDataParallel
 
         ids = [device.index] if device.type == "cuda" else None
-        models = {n: DistributedDataParallel(net, device_ids=ids) for n, net in nets.items()}
+        models = {  # a net without parameters (an image pool's buffers) needs no syncing
+            n: DistributedDataParallel(net, device_ids=ids)
+            if next(net.parameters(), None) is not None
+            else net
+            for n, net in nets.items()
+        }
     if preview_photos is None:
         pick = [data.files[i * len(data) // 4] for i in range(4)]
         preview_photos = [imageio.load(p).rgb for p in pick]

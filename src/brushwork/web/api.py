@@ -136,7 +136,10 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
     api = FastAPI(
         title="brushwork",
         version=__version__,
-        description="Neural style transfer over HTTP: stylise photos and clips, upscale images.",
+        description=(
+            "Neural style transfer over HTTP: stylise photos and clips, upscale and translate "
+            "images."
+        ),
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
@@ -300,6 +303,46 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
             path = save_upload(image, job, "image", IMAGE_SUFFIXES)
             name = handlers.check_upscale(path, scale, model, limits)
         return run(job, lambda j: handlers.upscale_photo(j, path, name), wait)
+
+    @api.get("/api/translations")
+    def translations() -> dict[str, Any]:
+        """The bundled translations (pix2pix, CycleGAN), one per model and direction."""
+        return {"translations": handlers.translations()}
+
+    @api.post("/api/translate", responses={200: {"content": {"image/png": {}}}})
+    def translate(
+        image: Annotated[UploadFile, File(description="The image.")],
+        model: Annotated[
+            str,
+            Form(description="A translation id from /api/translations (model or model:BtoA)."),
+        ],
+        wait: Annotated[bool, Form(description="false: answer 202 with a job at once.")] = True,
+    ) -> Response:
+        """Translate an image with a bundled pix2pix or CycleGAN model."""
+        with preparing("translate") as job:
+            handlers.translation_choice(model)  # a bad option before the upload is read
+            path = save_upload(image, job, "image", IMAGE_SUFFIXES)
+            chosen = handlers.check_translate(path, model, limits)
+        return run(job, lambda j: handlers.translate_photo(j, path, chosen), wait)
+
+    @api.post("/api/mix", responses={200: {"content": {"image/png": {}}}})
+    def mix(
+        model: Annotated[str, Form(description="A bundled MIXGAN model.")] = "mnist_mixgan",
+        samples: Annotated[int, Form(description="New mixtures to sample (1-1024).")] = 64,
+        seed: Annotated[int | None, Form(description="Seed: the same samples again.")] = None,
+        image: Annotated[
+            UploadFile | None, File(description="A content image (a digit) to mix instead.")
+        ] = None,
+        wait: Annotated[bool, Form(description="false: answer 202 with a job at once.")] = True,
+    ) -> Response:
+        """MIXGAN: a sheet of sampled mixtures, or one content image's shape and mixture."""
+        with preparing("mix") as job:
+            handlers.check_mix(model, samples, seed)
+            path = None
+            if image is not None and image.filename:
+                path = save_upload(image, job, "image", IMAGE_SUFFIXES)
+                handlers.check_image(path, limits, "image")
+        return run(job, lambda j: handlers.mix_digits(j, model, samples, seed, path), wait)
 
     @api.get("/api/jobs/{job_id}")
     def job_status(job_id: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Both front ends save an upload into the job's folder (never at a path from the request), check
 it here before decoding it (size in bytes, then the header's pixel count or the clip's length),
-then queue one of :func:`stylize_photo`, :func:`stylize_clip` or :func:`upscale_photo`. These
+then queue one of :func:`stylize_photo`, :func:`stylize_clip`, :func:`upscale_photo` or
+:func:`translate_photo`. These
 call the same pipelines as the command line, report progress to the job, stop when it is
 cancelled, write the result into the job's folder and delete the uploads.
 """
@@ -566,3 +567,122 @@ def _delete(*paths: Path | None) -> None:
     for p in paths:
         if p is not None:
             p.unlink(missing_ok=True)
+
+
+def translations() -> list[dict[str, str]]:
+    """Every bundled translation (pix2pix, CycleGAN) in each direction it runs: ``id``
+    (``model`` or ``model:BtoA``), model, direction, from, to, method and description."""
+    from brushwork import zoo
+    from brushwork.pipelines.translate import directions, domains
+
+    out = []
+    for e in zoo.entries():
+        spec = methods.for_model(e.config)
+        if not spec.can("translate"):
+            continue
+        runs = directions(e.config)
+        for d in runs:
+            src, dst = domains(e.config, d)
+            out.append(
+                {
+                    "id": e.name if d == runs[0] else f"{e.name}:{d}",
+                    "model": e.name,
+                    "direction": d,
+                    "from": src,
+                    "to": dst,
+                    "method": spec.name,
+                    "description": e.description,
+                }
+            )
+    return out
+
+
+def translation_choice(choice: str) -> tuple[str, str]:
+    """(model, direction) of a translation ``id`` from :func:`translations`."""
+    for t in translations():
+        if t["id"] == choice:
+            return t["model"], t["direction"]
+    known = ", ".join(t["id"] for t in translations())
+    raise RequestError(f"unknown translation {choice!r}; choose from {known}", 400)
+
+
+def check_translate(image: Path, choice: str, limits: Limits) -> tuple[str, str]:
+    """Check a translation request before queueing it: the model (an ``id`` of
+    :func:`translations`) and the image (as :func:`check_image`, long side at most
+    ``limits.output_side``)."""
+    model = translation_choice(choice)
+    w, h = check_image(image, limits)
+    if max(w, h) > limits.output_side:
+        raise RequestError(
+            f"the image is {w}x{h}; this server translates up to {limits.output_side} px on "
+            "the long side",
+            413,
+        )
+    return model
+
+
+def translate_photo(job: Job, image: Path, model: tuple[str, str]) -> Path:
+    """Translate ``image`` with a bundled model in a direction (from :func:`check_translate`);
+    the result is a PNG in the job's folder, the upload is deleted."""
+    from brushwork.pipelines.translate import load
+
+    name, direction = model
+    try:
+        job.report(0.0, f"translating with {name} ({direction})")
+        net = _cached((name, direction), lambda: load(name, direction=direction))
+        result = net.translate(image)
+        job.report(1.0, "saving")
+        out = imageio.save(result.image, job.folder / RESULT_IMAGE, overwrite=True)
+    finally:
+        _delete(image)
+    src, dst = net.translates
+    job.info.update(
+        seconds=round(result.seconds, 2),
+        width=result.image.size[0],
+        height=result.image.size[1],
+        translation=f"{src} -> {dst}",
+    )
+    return out
+
+
+def mix_models() -> list[str]:
+    """The bundled MIXGAN models."""
+    from brushwork import zoo
+
+    return [e.name for e in zoo.entries() if methods.for_model(e.config).can("mix")]
+
+
+def check_mix(model: str, samples: int, seed: int | None) -> str:
+    """Check a mixture request: a bundled MIXGAN model, 1 to 1024 samples, a seed >= 0."""
+    known = mix_models()
+    if model not in known:
+        raise RequestError(f"unknown MIXGAN model {model!r}; choose from {', '.join(known)}", 400)
+    if not 1 <= samples <= 1024:
+        raise RequestError(f"samples must be between 1 and 1024, got {samples}", 400)
+    if seed is not None and not 0 <= seed < 2**31:
+        raise RequestError(f"seed must be between 0 and 2^31 - 1, got {seed}", 400)
+    return model
+
+
+def mix_digits(
+    job: Job, model: str, samples: int, seed: int | None, image: Path | None = None
+) -> Path:
+    """A contact sheet of ``samples`` new mixtures (``seed``: the same ones again), or, given a
+    content ``image``, its shape and mixture side by side; a PNG in the job's folder, the upload
+    deleted."""
+    from brushwork.pipelines.mix import load, sheet
+
+    try:
+        job.report(0.0, f"mixing with {model}")
+        mixer = _cached((model, None), lambda: load(model))
+        if image is not None:
+            m = mixer.mix_both([image], seed=seed)[0]
+            picture = sheet([m.shape, m.mixture], columns=2, scale=8)
+        else:
+            picture = sheet(mixer.sample(samples, seed=seed), columns=16, scale=2)
+        job.report(1.0, "saving")
+        out = imageio.save(picture, job.folder / RESULT_IMAGE, overwrite=True)
+    finally:
+        _delete(image)
+    job.info.update(width=picture.size[0], height=picture.size[1], mixtures=1 if image else samples)
+    return out

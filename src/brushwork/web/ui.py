@@ -1,8 +1,8 @@
 """The web page (Gradio): a thin layer over :mod:`brushwork.web.handlers`.
 
-Three tabs, Photo, Video and Upscale. Each run copies the uploads into a job of the shared
-:class:`~brushwork.web.jobs.JobQueue` (so the page and the API share one concurrency limit),
-shows the job's progress and can stop it. Gradio keeps a session's uploads so a photo can be
+Five tabs, Photo, Video, Upscale, Translate and Mix. Each run copies the uploads into a job of
+the shared :class:`~brushwork.web.jobs.JobQueue` (so the page and the API share one concurrency
+limit), shows the job's progress and can stop it. Gradio keeps a session's uploads so a photo can be
 tried in several styles; they are deleted when the page is closed, and at the latest an hour
 after upload.
 """
@@ -171,6 +171,11 @@ def build_ui(queue: JobQueue, limits: Limits) -> gr.Blocks:
             video_tab(page)
         with gr.Tab("Upscale"):
             upscale_tab(page)
+        with gr.Tab("Translate"):
+            translate_tab(page)
+        if handlers.mix_models():
+            with gr.Tab("Mix"):
+                mix_tab(page)
         gr.Markdown(
             f"Limits of this server: uploads up to {limits.upload_bytes / 2**20:.0f} MB and "
             f"{limits.pixels / 1e6:.0f} MP, clips up to {limits.video_seconds:g} s. "
@@ -490,6 +495,102 @@ def upscale_tab(page: Page) -> None:
     up_halt.click(page.stop, None, up_status, cancels=[up_event], **PAGE_ONLY)
 
 
+def translate_tab(page: Page) -> None:
+    """Translate: an image and a trained translation (labels -> photo, iPhone -> DSLR, ...);
+    Translate."""
+    limits = page.limits
+    choices = [
+        (f"{t['from']} -> {t['to']} ({t['method']}, {t['model']})", t["id"])
+        for t in handlers.translations()
+    ]
+
+    def translate(
+        image: str | None,
+        choice: str,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, Any, str]:
+        def prepare(job: Job) -> Callable[[Job], Path]:
+            path = copy_upload(image, job, "image", IMAGE_SUFFIXES)
+            model = handlers.check_translate(path, choice, limits)
+            return lambda j: handlers.translate_photo(j, path, model)
+
+        job = page.run_job("image", prepare, request, progress, image)
+        assert job.result is not None
+        return str(job.result), gr.update(value=str(job.result), visible=True), summary(job)
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            source = image_input("Your image", 300, "source")
+            which = gr.Dropdown(
+                choices,
+                value=choices[0][1] if choices else None,
+                label="Translation",
+                elem_id="translation",
+            )
+            with gr.Row():
+                tr_run = gr.Button("Translate", variant="primary", elem_id="translate")
+                tr_halt = gr.Button("Stop", variant="stop")
+        with gr.Column(scale=5):
+            translated = gr.Image(
+                label="Result",
+                type="filepath",
+                format="png",
+                elem_id="translated",
+                interactive=False,
+                buttons=["download", "fullscreen"],
+            )
+            tr_download = gr.DownloadButton("Download (PNG)", visible=False)
+            tr_status = gr.Markdown(elem_id="tr-status")
+    tr_event = tr_run.click(
+        translate, [source, which], [translated, tr_download, tr_status], **PAGE_ONLY
+    )
+    tr_halt.click(page.stop, None, tr_status, cancels=[tr_event], **PAGE_ONLY)
+
+
+def mix_tab(page: Page) -> None:
+    """Mix (MIXGAN): sample new mixtures, or upload a digit to paint; Mix."""
+    limits = page.limits
+    models = handlers.mix_models()
+
+    def mixing(
+        model: str,
+        samples: float,
+        seed: float | None,
+        digit: str | None,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str]:
+        chosen_seed = None if seed is None else int(seed)
+
+        def prepare(job: Job) -> Callable[[Job], Path]:
+            handlers.check_mix(model, int(samples), chosen_seed)
+            path = None
+            if digit:
+                path = copy_upload(digit, job, "image", IMAGE_SUFFIXES)
+                handlers.check_image(path, limits, "image")
+            return lambda j: handlers.mix_digits(j, model, int(samples), chosen_seed, path)
+
+        job = page.run_job("image", prepare, request, progress, digit)
+        assert job.result is not None
+        return str(job.result), f"Done: {job.info.get('mixtures')} mixture(s)."
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4):
+            which = gr.Dropdown(models, value=models[0], label="Model", elem_id="mix-model")
+            count = gr.Slider(1, 256, value=64, step=1, label="Samples")
+            seed_box = gr.Number(value=0, precision=0, label="Seed (the same seed, the same ones)")
+            digit_box = image_input("...or a digit of your own to paint", 160, "digit")
+            mix_run = gr.Button("Mix", variant="primary", elem_id="mix")
+        with gr.Column(scale=6):
+            sheet = gr.Image(
+                label="Mixtures", type="filepath", format="png", elem_id="mixtures",
+                interactive=False,
+            )  # fmt: skip
+            mix_status = gr.Markdown(elem_id="mix-status")
+    mix_run.click(mixing, [which, count, seed_box, digit_box], [sheet, mix_status], **PAGE_ONLY)
+
+
 def image_input(label: str, height: int, elem_id: str) -> gr.Image:
     """An upload box that hands the file over as it is, undecoded: brushwork's own checks read
     it (one-line messages; alpha, 16-bit and EXIF are brushwork's)."""
@@ -566,6 +667,8 @@ def summary(job: Job) -> str:
     size = f"{i.get('width')}x{i.get('height')}"
     extra = f", {i['frames']} frames" if "frames" in i else ""
     what = f" with {i['style']}" if "style" in i else ""
+    if "translation" in i:
+        what = f", {i['translation']}"
     return f"Done in {i.get('seconds', 0):.1f} s{what}: {size}{extra}."
 
 

@@ -1,0 +1,271 @@
+"""CycleGAN (Zhu, Park, Isola and Efros, "Unpaired Image-to-Image Translation using
+Cycle-Consistent Adversarial Networks", ICCV 2017): two generators G: A -> B and F: B -> A, two
+PatchGAN discriminators D_B and D_A, trained on two unaligned image sets with
+
+    G, F: min  GAN(D_B(G(a)), real) + GAN(D_A(F(b)), real)
+               + lambda (|F(G(a)) - a|_1 + |G(F(b)) - b|_1)             (cycle, lambda = 10)
+               + 0.5 lambda (|G(b) - b|_1 + |F(a) - a|_1)               (identity)
+    D_B: min  0.5 [GAN(D_B(b), real) + GAN(D_B(pool(G(a))), fake)]      (and D_A alike)
+
+with least-squares GAN losses and a pool of 50 past fakes for each discriminator. The identity
+term keeps colours (no inversion) when the domains share them.
+
+Paper recipe (``GPU``): 256 px crops after resizing to 286, batch 1, Adam lr 2e-4 beta1 0.5,
+100 epochs constant then 100 decaying, 9-block ResNet generators, 70 x 70 PatchGANs, instance
+norm. The CPU recipe (``CPU``) trains narrower 6-block nets on 128 px crops.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Unpack
+
+import torch
+from PIL import Image
+from torch import nn
+
+from brushwork import image as imageio
+from brushwork.errors import OptionError
+from brushwork.losses.adversarial import GAN_MODES, gan_loss
+from brushwork.losses.cycle import cycle_loss, identity_loss
+from brushwork.modelfile import write_components
+from brushwork.nets.patchgan import PatchDiscriminator, PatchGANConfig
+from brushwork.nets.resnet_generator import ResnetConfig, ResnetGenerator
+from brushwork.options import Options
+from brushwork.training.gan import check_decay, frozen, lr_factor, pairs_preview, set_lr, warm_nets
+from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config
+from brushwork.training.pairs import UnpairedImages
+from brushwork.training.pool import ImagePool
+from brushwork.training.trainer import RunOptions, StepContext, Trainer, run_description, seeded
+
+G_AB, G_BA, D_A, D_B = "g_ab", "g_ba", "d_a", "d_b"
+POOL_A, POOL_B = "pool_a", "pool_b"
+GENERATORS, DISCRIMINATORS = "generators", "discriminators"
+
+
+@dataclass(frozen=True)
+class CycleGANRecipe(Options):
+    """Loss, data and net options of a CycleGAN run; saved in the model's config.json.
+
+    Attributes:
+        crop, load_size: random jitter (resize to ``load_size`` square, crop, flip).
+        gan_mode: "lsgan" (paper) or "vanilla".
+        cycle_weight: lambda of the cycle terms (paper: 10).
+        identity_weight: the identity terms' weight as a share of ``cycle_weight`` (paper:
+            0.5; 0 turns them off).
+        pool_size: past fakes each discriminator learns from (paper: 50).
+        beta1, decay_from: Adam's beta1 and the share of steps before the linear decay.
+        generator, discriminator: the nets' configs (both generators alike, both
+            discriminators alike).
+        domains: names of the A and B images, for people ("iphone", "dslr").
+    """
+
+    kind: ClassVar[str] = "cyclegan recipe"
+
+    crop: int = 256
+    load_size: int = 286
+    gan_mode: str = "lsgan"
+    cycle_weight: float = 10.0
+    identity_weight: float = 0.5
+    pool_size: int = 50
+    beta1: float = 0.5
+    decay_from: float = 0.5
+    generator: ResnetConfig = field(default_factory=ResnetConfig)
+    discriminator: PatchGANConfig = field(
+        default_factory=lambda: PatchGANConfig(in_channels=3, norm="instance")
+    )
+    domains: tuple[str, str] = ("A", "B")
+
+    def __post_init__(self) -> None:
+        check_decay(self.decay_from)
+        if self.gan_mode not in GAN_MODES:
+            raise OptionError(f"gan_mode must be one of {', '.join(GAN_MODES)}")
+        if self.cycle_weight < 0 or self.identity_weight < 0 or self.pool_size < 0:
+            raise OptionError("cycle and identity weights and the pool size must be >= 0")
+        if self.discriminator.in_channels != 3:
+            raise OptionError("CycleGAN's discriminators see one image: in_channels 3")
+
+
+#: the paper's settings (a GPU run: ``--gpu``)
+GPU = CycleGANRecipe()
+GPU_LOOP = LoopConfig(
+    steps=80_000, batch_size=1, lr=2e-4, checkpoint_every=1000, preview_every=1000
+)
+#: the frugal recipe of the bundled models: 128 px, 6 residual blocks at a quarter of the width
+#: (16/32/64 channels, as the bundled fast styles), discriminators at half width, batch 1
+CPU = dataclasses.replace(
+    GPU,
+    crop=128,
+    load_size=143,
+    generator=ResnetConfig(width=16, blocks=6),
+    discriminator=PatchGANConfig(in_channels=3, width=32, norm="instance"),
+)
+CPU_LOOP = LoopConfig(steps=5000, batch_size=1, lr=2e-4, checkpoint_every=100, preview_every=250)
+
+
+class CycleGANTrainer(Trainer):
+    """The four nets of CycleGAN, their pools, two Adams and the linear-decay schedule."""
+
+    def __init__(
+        self,
+        recipe: CycleGANRecipe,
+        data: UnpairedImages,
+        *,
+        total_steps: int,
+        folder: Path,
+        describe: dict[str, Any],
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        self.recipe = r = recipe
+        self.g_ab, self.g_ba = ResnetGenerator(r.generator), ResnetGenerator(r.generator)
+        self.d_a, self.d_b = (
+            PatchDiscriminator(r.discriminator),
+            PatchDiscriminator(r.discriminator),
+        )
+        shape = (3, r.crop, r.crop)
+        self.pool_a, self.pool_b = ImagePool(r.pool_size, shape), ImagePool(r.pool_size, shape)
+        self.total_steps = total_steps
+        self.folder, self.describe, self.dtype = folder, describe, dtype
+        self.lr = 0.0
+        self._optimizers: dict[str, torch.optim.Optimizer] = {}
+        side = r.crop
+        n = len(data.files), len(data.others)
+        self.preview_a = [
+            imageio.resize(imageio.load(data.files[i * n[0] // 2]).rgb, (side, side))
+            for i in range(2)
+        ]
+        self.preview_b = [
+            imageio.resize(imageio.load(data.others[i * n[1] // 2]).rgb, (side, side))
+            for i in range(2)
+        ]
+
+    def generators(self) -> dict[str, nn.Module]:
+        return {G_AB: self.g_ab, G_BA: self.g_ba}
+
+    def discriminators(self) -> dict[str, nn.Module]:
+        return {D_A: self.d_a, D_B: self.d_b}
+
+    def nets(self) -> dict[str, nn.Module]:
+        return {
+            **self.generators(),
+            **self.discriminators(),
+            POOL_A: self.pool_a,
+            POOL_B: self.pool_b,
+        }
+
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        self.lr = lr
+        betas = (self.recipe.beta1, 0.999)
+        gens = itertools.chain(self.g_ab.parameters(), self.g_ba.parameters())
+        discs = itertools.chain(self.d_a.parameters(), self.d_b.parameters())
+        self._optimizers = {
+            GENERATORS: torch.optim.Adam(gens, lr=lr, betas=betas),
+            DISCRIMINATORS: torch.optim.Adam(discs, lr=lr, betas=betas),
+        }
+        return self._optimizers
+
+    def begin_step(self, step: int) -> None:
+        set_lr(self._optimizers, self.lr, lr_factor(step, self.total_steps, self.recipe.decay_from))
+
+    def train_step(
+        self, nets: Mapping[str, nn.Module], batch: torch.Tensor, ctx: StepContext
+    ) -> dict[str, torch.Tensor]:
+        r = self.recipe
+        mode = r.gan_mode
+        g_ab, g_ba, d_a, d_b = nets[G_AB], nets[G_BA], nets[D_A], nets[D_B]
+        a, b = batch[:, :3], batch[:, 3:]
+        idt = r.identity_weight * r.cycle_weight
+        with frozen(self.d_a, self.d_b), ctx.autocast():
+            fake_b, fake_a = g_ab(a), g_ba(b)
+            gan_ab = gan_loss(d_b(fake_b), True, mode)
+            gan_ba = gan_loss(d_a(fake_a), True, mode)
+            cyc = cycle_loss(a, g_ba(fake_b), r.cycle_weight) + cycle_loss(
+                b, g_ab(fake_a), r.cycle_weight
+            )
+            same = torch.zeros((), device=a.device)
+            if idt:
+                same = identity_loss(b, g_ab(b), idt) + identity_loss(a, g_ba(a), idt)
+            g_loss = gan_ab + gan_ba + cyc + same
+        ctx.update(g_loss, GENERATORS)
+        with ctx.autocast():
+            old_b, old_a = self.pool_b.query(fake_b), self.pool_a.query(fake_a)
+            loss_b = 0.5 * (gan_loss(d_b(b), True, mode) + gan_loss(d_b(old_b), False, mode))
+            loss_a = 0.5 * (gan_loss(d_a(a), True, mode) + gan_loss(d_a(old_a), False, mode))
+        ctx.update(loss_a + loss_b, DISCRIMINATORS)
+        return {
+            "g_gan": (gan_ab + gan_ba).detach(),
+            "cycle": cyc.detach(),
+            "identity": same.detach(),
+            "d_a": loss_a.detach(),
+            "d_b": loss_b.detach(),
+        }
+
+    def preview_nets(
+        self, nets: Mapping[str, nn.Module], photos: list[Image.Image], device: torch.device
+    ) -> Image.Image:
+        """Left: A -> B -> A for two A images; right: B -> A -> B for two B images."""
+        left = pairs_preview(self.g_ab, [(x, x) for x in self.preview_a], device, self.g_ba)
+        right = pairs_preview(self.g_ba, [(x, x) for x in self.preview_b], device, self.g_ab)
+        out = Image.new("RGB", (left.width + right.width, left.height), "white")
+        out.paste(left, (0, 0))
+        out.paste(right, (left.width, 0))
+        return out
+
+    def finish_nets(
+        self, states: dict[str, dict[str, torch.Tensor]], preview: Image.Image, info: dict[str, Any]
+    ) -> None:
+        r = self.recipe
+        gen = {"architecture": "resnet_generator", "config": r.generator.to_dict()}
+        disc = {"architecture": "patchgan", "config": r.discriminator.to_dict()}
+        config = model_config(
+            info,
+            method="cyclegan",
+            main=G_AB,
+            components={G_AB: gen, G_BA: gen, D_A: disc, D_B: disc},
+            direction="AtoB",
+            directions=["AtoB", "BtoA"],
+            translates={"from": r.domains[0], "to": r.domains[1]},
+            **self.describe,
+        )
+        kept = {k: v for k, v in states.items() if k not in (POOL_A, POOL_B)}
+        write_components(self.folder, kept, config, dtype=self.dtype, preview=preview)
+
+
+def train_cyclegan(
+    a: str | os.PathLike[str],
+    b: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    recipe: CycleGANRecipe | None = None,
+    loop: LoopConfig | None = None,
+    init: str | os.PathLike[str] | None = None,
+    **run: Unpack[RunOptions],
+) -> TrainResult:
+    """Train CycleGAN between the images of folders ``a`` and ``b`` and write a model folder
+    (both generators and both discriminators) to ``output``; ``init``: a CycleGAN model folder
+    of the same nets to continue from."""
+    recipe = recipe or CPU
+    loop = loop or CPU_LOOP
+    data = UnpairedImages(a, b, crop=recipe.crop, load_size=recipe.load_size)
+    description = (
+        run_description(run, init, lambda cfg: cfg.get("method") == "cyclegan")
+        or f"CycleGAN {recipe.domains[0]} <-> {recipe.domains[1]}"
+    )
+    describe: dict[str, Any] = {"description": description, "data": data.summary()}
+    record: dict[str, Any] = {"recipe": recipe.to_dict(), "data": [str(Path(a)), str(Path(b))]}
+    with seeded(loop.seed):
+        trainer = CycleGANTrainer(
+            recipe,
+            data,
+            total_steps=loop.steps,
+            folder=Path(output),
+            describe=describe,
+            dtype=run.get("dtype", torch.float32),
+        )
+    warm_nets(init, {**trainer.generators(), **trainer.discriminators()}, record)
+    return fit(trainer, data, output, loop=loop, record=record, preview_photos=[], **run)

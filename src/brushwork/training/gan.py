@@ -1,0 +1,113 @@
+"""What the GAN trainers of image-to-image translation share (pix2pix: Isola et al., CVPR 2017;
+CycleGAN: Zhu et al., ICCV 2017): Adam with beta1 0.5, the learning rate held and then decayed
+linearly to zero, discriminators frozen while the generators step, warm starts from a model
+folder's named nets, and preview grids.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import torch
+from PIL import Image
+from torch import nn
+
+from brushwork import image as imageio
+from brushwork.errors import OptionError
+from brushwork.modelfile import component, read_model
+from brushwork.nets.registry import load_net
+from brushwork.training.loop import PREVIEW_SIDE
+from brushwork.training.trainer import evaluating
+
+
+def lr_factor(step: int, total: int, decay_from: float) -> float:
+    """The papers' schedule: 1 for the first ``decay_from`` of ``total`` steps, then linearly
+    down to 0 at ``total`` (pix2pix's and CycleGAN's "linear" policy, in steps not epochs).
+
+    Example:
+        >>> [lr_factor(s, 10, 0.5) for s in (0, 4, 5, 9)]
+        [1.0, 1.0, 1.0, 0.2]
+    """
+    start = int(total * decay_from)
+    if step < start:
+        return 1.0
+    return max(0.0, 1.0 - (step - start) / max(1, total - start))
+
+
+def check_decay(decay_from: float) -> None:
+    if not 0.0 <= decay_from <= 1.0:
+        raise OptionError(f"decay_from must lie in [0, 1], got {decay_from}")
+
+
+def adam(net: nn.Module, lr: float, beta1: float) -> torch.optim.Adam:
+    """Adam as both papers set it (beta1 0.5 by default there)."""
+    return torch.optim.Adam(net.parameters(), lr=lr, betas=(beta1, 0.999))
+
+
+def set_lr(optimizers: Mapping[str, torch.optim.Optimizer], base: float, factor: float) -> None:
+    """Every group of every optimizer to ``base * factor`` (a stateless schedule: a resumed or
+    extended run computes it from the step alone)."""
+    for opt in optimizers.values():
+        for group in opt.param_groups:
+            group["lr"] = base * group.get("lr_scale", 1.0) * factor
+
+
+@contextlib.contextmanager
+def frozen(*nets: nn.Module) -> Iterator[None]:
+    """The nets' parameters need no gradients for the block (the generators' step through the
+    discriminators), then need them again."""
+    params = [p for n in nets for p in n.parameters()]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+def warm_nets(
+    init: str | os.PathLike[str] | None,
+    nets: Mapping[str, nn.Module],
+    record: dict[str, Any],
+) -> None:
+    """Load each named net from the same-named component of model folder ``init`` (a run that
+    continues a bundled model); ``record["init"]`` notes it."""
+    if init is None:
+        return
+    model = read_model(init)
+    for name, net in nets.items():
+        other = load_net(component(model, name))
+        if getattr(other, "config", None) != getattr(net, "config", None):
+            raise OptionError(f"{init}: its {name} differs from this recipe's; cannot warm-start")
+        net.load_state_dict(other.state_dict())
+        for p in net.parameters():
+            p.requires_grad_(True)
+    record["init"] = str(init)
+
+
+def pairs_preview(
+    generator: nn.Module,
+    pairs: list[tuple[Image.Image, Image.Image]],
+    device: torch.device,
+    back: nn.Module | None = None,
+) -> Image.Image:
+    """Columns of fixed pairs; rows: input, output, target (pix2pix), or, with the reverse
+    generator ``back``, input, output, input reconstructed (CycleGAN's A -> B -> A)."""
+    rows: list[list[Image.Image]] = [[], [], []]
+    with evaluating(generator), contextlib.ExitStack() as stack:
+        if back is not None:
+            stack.enter_context(evaluating(back))
+        for x, target in pairs:
+            t = imageio.to_tensor(x).to(device)
+            y = generator(t)
+            third = back(y) if back is not None else None
+            rows[0].append(x)
+            rows[1].append(imageio.to_pil(y.float().clamp(0, 1).cpu()))
+            rows[2].append(
+                target if third is None else imageio.to_pil(third.float().clamp(0, 1).cpu())
+            )
+    return imageio.grid(rows, PREVIEW_SIDE)
