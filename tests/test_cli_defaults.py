@@ -13,7 +13,7 @@ from brushwork.nets.adain import DecoderConfig
 from brushwork.nets.lite import LiteConfig
 from brushwork.nets.sr import SRConfig
 from brushwork.nets.transformer import TransformerConfig
-from brushwork.training import adain, fast, lite, multi, sr
+from brushwork.training import adain, cyclegan, fast, lite, mixgan, multi, pix2pix, sr
 
 #: command -> the options it builds (the loop options as the method's own defaults)
 COMMANDS: dict[str, list[Any]] = {
@@ -23,6 +23,10 @@ COMMANDS: dict[str, list[Any]] = {
     "add-style": [multi.ADD_STYLE_LOOP],
     "adain": [adain.AdaINRecipe(), DecoderConfig(), adain.LOOP],
     "sr": [sr.SRRecipe(), SRConfig(), sr.LOOP],
+    "pix2pix": [pix2pix.CPU, pix2pix.CPU.generator, pix2pix.CPU_LOOP],
+    # the discriminator's width has its own option (--disc-width)
+    "cyclegan": [cyclegan.CPU, cyclegan.CPU.generator, cyclegan.CPU_LOOP],
+    "mixgan": [mixgan.MixGANRecipe(), mixgan.MixGANRecipe().net, mixgan.LOOP],
 }
 #: CLI values that are written differently: parsed as the command parses them
 PARSE = {
@@ -30,6 +34,7 @@ PARSE = {
     "style_layers": lambda v: cli.parse_layers(v, ""),
     "widths": lambda v: cli.parse_ints(v, ""),
     "style_scale": lambda v: cli.parse_floats(v, ""),
+    "domains": lambda v: tuple(v.split(",")),
 }
 
 

@@ -131,3 +131,18 @@ def test_cli_trains_and_mixes(
     assert "not a MIXGAN model" in capsys.readouterr().err
     assert main(["mix", "-m", str(out), "--samples", "0", "-o", str(tmp_path / "y.png")]) == 1
     assert "between 1 and" in capsys.readouterr().err
+
+
+def test_shape_term_against_hand_computed_values() -> None:
+    from brushwork.training.mixgan import shape_loss
+
+    shape = torch.zeros(1, 1, 2, 2)
+    shape[0, 0, 0, 0] = 1.0  # one stroke pixel
+    dark_on_light = (1 - 0.5 * shape).expand(1, 3, 2, 2)  # stroke 0.5 darker than its ground
+    # corr = -1 (either polarity counts), slope = -0.5: no contrast penalty below 0.5
+    assert float(shape_loss(dark_on_light, shape, 0.5)) == pytest.approx(0.0, abs=1e-5)
+    # asking for 0.8 of contrast costs 0.8 - 0.5
+    assert float(shape_loss(dark_on_light, shape, 0.8)) == pytest.approx(0.3, abs=1e-5)
+    # a flat mixture: no correlation (1) and no contrast (the whole hinge)
+    flat = torch.full((1, 3, 2, 2), 0.4)
+    assert float(shape_loss(flat, shape, 0.3)) == pytest.approx(1.3, abs=1e-4)

@@ -89,6 +89,14 @@ def models_list() -> None:
             )
             typer.echo(f"  preview: {entry.preview}")
             continue
+        if method.can("mix"):
+            typer.echo(
+                f"  brushwork mix -m {entry.name} --samples 64 -o mixtures.png; "
+                f"{train.get('steps', '?')} steps at {entry.config.get('config', {}).get('size')} "
+                f"px, {train.get('seconds', '?')} s"
+            )
+            typer.echo(f"  preview: {entry.preview}")
+            continue
         if method.name == "sr":
             typer.echo(
                 f"  brushwork upscale small.png --model {entry.name} -o big.png; "

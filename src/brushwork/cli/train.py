@@ -31,12 +31,14 @@ from brushwork.cli._app import (
 )
 from brushwork.errors import OptionError
 
+ModelFolderOpt = Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")]
+
 
 @train_app.command("fast")
 def train_fast_cmd(
     data: DataOpt,
     style: Annotated[Path, typer.Option("--style", "-s", help="The style image.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 2000,
     batch_size: BatchOpt = 4,
     crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 256,
@@ -52,7 +54,7 @@ def train_fast_cmd(
         str, typer.Option(help="Layers[:weight].")
     ] = "relu1_2,relu2_2,relu3_3,relu4_3",
     widths: Annotated[str, typer.Option(help="Net widths (paper: 32,64,128).")] = "32,64,128",
-    upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
+    upsample: UpsampleOpt = "nearest",
     temporal_weight: TemporalTrainOpt = 0.0,
     jitter: JitterOpt = 0,
     init: Annotated[
@@ -106,7 +108,7 @@ def train_lite_cmd(
         str, typer.Option("--teacher", "-t", help="Bundled style or model folder to distil.")
     ],
     data: DataOpt,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     style: Annotated[
         Path | None,
         typer.Option(
@@ -169,7 +171,7 @@ def train_multi_cmd(
     style: Annotated[
         list[Path], typer.Option("--style", "-s", help="A style image (repeat, one per style).")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 20000,
     batch_size: BatchOpt = 4,
     crop: Annotated[int, typer.Option(help="Training crop side in pixels.")] = 256,
@@ -289,7 +291,7 @@ def train_adain_cmd(
         list[Path],
         typer.Option("--styles", "-s", help="Style images or folders of them (repeat)."),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     hold_out: Annotated[
         str | None,
         typer.Option(help="Style names (file stems) to keep out of training, comma-separated."),
@@ -372,7 +374,7 @@ def train_wct_cmd(
     content: Annotated[
         Path, typer.Option(help="Folder of training photos (searched recursively).")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     levels: Annotated[
         str, typer.Option(help="VGG19 layers to decode, coarse to fine, comma-separated.")
     ] = "relu4_1,relu3_1,relu2_1,relu1_1",
@@ -412,7 +414,7 @@ def train_wct_cmd(
 @train_app.command("sr")
 def train_sr_cmd(
     data: DataOpt,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     scale: Annotated[int, typer.Option(help="Upscaling factor: 2, 4 or 8.")] = 4,
     loss: Annotated[
         str, typer.Option(help="feature (VGG relu2_2, Johnson et al.) | pixel (MSE).")
@@ -468,6 +470,8 @@ def train_sr_cmd(
     _report_training(result, quiet)
 
 
+UpsampleOpt = Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")]
+GanLrOpt = Annotated[float, typer.Option(help="Adam learning rate (paper: 2e-4).")]
 GanModeOpt = Annotated[str, typer.Option(help="vanilla (BCE) | lsgan (least squares).")]
 NormOpt = Annotated[str, typer.Option(help="instance | batch | none.")]
 CropOpt = Annotated[int, typer.Option(help="Training crop side (papers: 256; CPU recipe: 128).")]
@@ -488,7 +492,7 @@ def train_pix2pix_cmd(
         Path,
         typer.Option(help="Folder of AB images (A left, B right), or the A folder with --b."),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     b: Annotated[
         Path | None, typer.Option("--b", help="Folder of B images named as those in --data.")
     ] = None,
@@ -498,14 +502,14 @@ def train_pix2pix_cmd(
     batch_size: BatchOpt = 4,
     crop: CropOpt = 128,
     load_size: LoadSizeOpt = 143,
-    lr: Annotated[float, typer.Option(help="Adam learning rate (paper: 2e-4).")] = 2e-4,
+    lr: GanLrOpt = 2e-4,
     decay_from: DecayOpt = 0.5,
     l1_weight: Annotated[float, typer.Option(help="Lambda of the L1 term (paper: 100).")] = 100.0,
     gan_mode: GanModeOpt = "vanilla",
     depth: Annotated[int, typer.Option(help="U-Net levels (8 for 256 px, 7 for 128).")] = 7,
     width: Annotated[int, typer.Option(help="Channels of the first level (paper: 64).")] = 32,
     norm: NormOpt = "instance",
-    upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
+    upsample: UpsampleOpt = "nearest",
     n_layers: Annotated[
         int, typer.Option(help="PatchGAN layers (3: 70x70 patches; 0: per pixel).")
     ] = 3,
@@ -528,11 +532,11 @@ def train_pix2pix_cmd(
     from brushwork.training.pix2pix import Pix2PixRecipe, train_pix2pix
 
     names = _domains(domains)
-    if gpu:
-        recipe = dataclasses.replace(pix2pix.GPU, direction=direction, domains=names)
-        loop = dataclasses.replace(pix2pix.GPU_LOOP, device=device, precision=precision)
-    else:
-        recipe = Pix2PixRecipe(
+    recipe, loop = _gan_recipe(
+        pix2pix,
+        gpu,
+        locals(),
+        lambda: Pix2PixRecipe(
             crop=crop,
             load_size=load_size,
             direction=direction,
@@ -547,8 +551,10 @@ def train_pix2pix_cmd(
                 {"in_channels": 6, "width": width, "n_layers": n_layers, "norm": norm},
                 "discriminator",
             ),
-        )
-        loop = _loop_config(locals())
+        ),
+        direction=direction,
+        domains=names,
+    )
     result = train_pix2pix(
         data,
         output,
@@ -567,13 +573,13 @@ def train_pix2pix_cmd(
 def train_cyclegan_cmd(
     a: Annotated[Path, typer.Option("--a", help="Folder of domain A images.")],
     b: Annotated[Path, typer.Option("--b", help="Folder of domain B images.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     domains: Annotated[str, typer.Option(help="Names of A and B, e.g. iphone,dslr.")] = "A,B",
     steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 5000,
     batch_size: BatchOpt = 1,
     crop: CropOpt = 128,
     load_size: LoadSizeOpt = 143,
-    lr: Annotated[float, typer.Option(help="Adam learning rate (paper: 2e-4).")] = 2e-4,
+    lr: GanLrOpt = 2e-4,
     decay_from: DecayOpt = 0.5,
     cycle_weight: Annotated[float, typer.Option(help="Lambda of the cycle terms (10).")] = 10.0,
     identity_weight: Annotated[
@@ -585,7 +591,7 @@ def train_cyclegan_cmd(
     disc_width: Annotated[int, typer.Option(help="Discriminator channels (paper: 64).")] = 32,
     blocks: Annotated[int, typer.Option(help="Residual blocks (6 at 128 px, 9 at 256).")] = 6,
     norm: NormOpt = "instance",
-    upsample: Annotated[str, typer.Option(help="nearest (resize+conv) | transpose.")] = "nearest",
+    upsample: UpsampleOpt = "nearest",
     n_layers: Annotated[int, typer.Option(help="PatchGAN layers (3: 70x70 patches).")] = 3,
     gpu: GpuOpt = False,
     init: Annotated[
@@ -606,11 +612,11 @@ def train_cyclegan_cmd(
     from brushwork.training.cyclegan import CycleGANRecipe, train_cyclegan
 
     names = _domains(domains)
-    if gpu:
-        recipe = dataclasses.replace(cyclegan.GPU, domains=names)
-        loop = dataclasses.replace(cyclegan.GPU_LOOP, device=device, precision=precision)
-    else:
-        recipe = CycleGANRecipe(
+    recipe, loop = _gan_recipe(
+        cyclegan,
+        gpu,
+        locals(),
+        lambda: CycleGANRecipe(
             crop=crop,
             load_size=load_size,
             gan_mode=gan_mode,
@@ -626,8 +632,9 @@ def train_cyclegan_cmd(
                 {"in_channels": 3, "width": disc_width, "n_layers": n_layers, "norm": norm},
                 "discriminator",
             ),
-        )
-        loop = _loop_config(locals())
+        ),
+        domains=names,
+    )
     result = train_cyclegan(
         a,
         b,
@@ -646,11 +653,11 @@ def train_cyclegan_cmd(
 def train_mixgan_cmd(
     content: Annotated[Path, typer.Option(help="Folder of content images (shapes: grey digits).")],
     style: Annotated[Path, typer.Option(help="Folder of style images (colours and textures).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    output: ModelFolderOpt,
     ae_steps: Annotated[int, typer.Option(help="Steps of the autoencoder phase.")] = 3000,
     mix_steps: Annotated[int, typer.Option(help="Steps of the mixture phase.")] = 3000,
     batch_size: BatchOpt = 64,
-    lr: Annotated[float, typer.Option(help="Adam learning rate (paper: 2e-4).")] = 2e-4,
+    lr: GanLrOpt = 2e-4,
     l1_weight: Annotated[float, typer.Option(help="Autoencoder L1 weight (paper: 10).")] = 10.0,
     size: Annotated[int, typer.Option(help="Image side (a multiple of 16).")] = 32,
     latent: Annotated[int, typer.Option(help="Size of the code.")] = 32,
@@ -700,6 +707,20 @@ def train_mixgan_cmd(
         progress=not quiet,
     )
     _report_training(result, quiet)
+
+
+def _gan_recipe(
+    module: Any, gpu: bool, options: dict[str, Any], build: Any, **paper: Any
+) -> tuple[Any, Any]:
+    """(recipe, loop) of a translation trainer: with ``--gpu`` its module's paper recipe (with
+    the command's ``paper`` fields: direction, domain names) and loop; else ``build()`` and
+    the command's own loop options."""
+    if gpu:
+        loop = dataclasses.replace(
+            module.GPU_LOOP, device=options["device"], precision=options["precision"]
+        )
+        return dataclasses.replace(module.GPU, **paper), loop
+    return build(), _loop_config(options)
 
 
 def _domains(text: str) -> tuple[str, str]:

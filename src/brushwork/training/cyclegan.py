@@ -37,11 +37,18 @@ from brushwork.modelfile import write_components
 from brushwork.nets.patchgan import PatchDiscriminator, PatchGANConfig
 from brushwork.nets.resnet_generator import ResnetConfig, ResnetGenerator
 from brushwork.options import Options
-from brushwork.training.gan import check_decay, frozen, lr_factor, pairs_preview, set_lr, warm_nets
+from brushwork.training.gan import (
+    PAPER_LOOP,
+    DecayingTrainer,
+    check_decay,
+    frozen,
+    pairs_preview,
+    warm_nets,
+)
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config
 from brushwork.training.pairs import UnpairedImages
 from brushwork.training.pool import ImagePool
-from brushwork.training.trainer import RunOptions, StepContext, Trainer, run_description, seeded
+from brushwork.training.trainer import RunOptions, StepContext, run_description, seeded
 
 G_AB, G_BA, D_A, D_B = "g_ab", "g_ba", "d_a", "d_b"
 POOL_A, POOL_B = "pool_a", "pool_b"
@@ -93,9 +100,7 @@ class CycleGANRecipe(Options):
 
 #: the paper's settings (a GPU run: ``--gpu``)
 GPU = CycleGANRecipe()
-GPU_LOOP = LoopConfig(
-    steps=80_000, batch_size=1, lr=2e-4, checkpoint_every=1000, preview_every=1000
-)
+GPU_LOOP = PAPER_LOOP
 #: the frugal recipe of the bundled models: 128 px, 6 residual blocks at a quarter of the width
 #: (16/32/64 channels, as the bundled fast styles), discriminators at half width, batch 1
 CPU = dataclasses.replace(
@@ -108,7 +113,7 @@ CPU = dataclasses.replace(
 CPU_LOOP = LoopConfig(steps=5000, batch_size=1, lr=2e-4, checkpoint_every=100, preview_every=250)
 
 
-class CycleGANTrainer(Trainer):
+class CycleGANTrainer(DecayingTrainer):
     """The four nets of CycleGAN, their pools, two Adams and the linear-decay schedule."""
 
     def __init__(
@@ -121,7 +126,11 @@ class CycleGANTrainer(Trainer):
         describe: dict[str, Any],
         dtype: torch.dtype = torch.float32,
     ) -> None:
-        self.recipe = r = recipe
+        super().__init__(
+            recipe, total_steps=total_steps, folder=folder, describe=describe, dtype=dtype
+        )
+        self.recipe: CycleGANRecipe = recipe
+        r = recipe
         self.g_ab, self.g_ba = ResnetGenerator(r.generator), ResnetGenerator(r.generator)
         self.d_a, self.d_b = (
             PatchDiscriminator(r.discriminator),
@@ -129,10 +138,6 @@ class CycleGANTrainer(Trainer):
         )
         shape = (3, r.crop, r.crop)
         self.pool_a, self.pool_b = ImagePool(r.pool_size, shape), ImagePool(r.pool_size, shape)
-        self.total_steps = total_steps
-        self.folder, self.describe, self.dtype = folder, describe, dtype
-        self.lr = 0.0
-        self._optimizers: dict[str, torch.optim.Optimizer] = {}
         side = r.crop
         n = len(data.files), len(data.others)
         self.preview_a = [
@@ -159,18 +164,16 @@ class CycleGANTrainer(Trainer):
         }
 
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        self.lr = lr
         betas = (self.recipe.beta1, 0.999)
         gens = itertools.chain(self.g_ab.parameters(), self.g_ba.parameters())
         discs = itertools.chain(self.d_a.parameters(), self.d_b.parameters())
-        self._optimizers = {
-            GENERATORS: torch.optim.Adam(gens, lr=lr, betas=betas),
-            DISCRIMINATORS: torch.optim.Adam(discs, lr=lr, betas=betas),
-        }
-        return self._optimizers
-
-    def begin_step(self, step: int) -> None:
-        set_lr(self._optimizers, self.lr, lr_factor(step, self.total_steps, self.recipe.decay_from))
+        return self.schedule(
+            lr,
+            {
+                GENERATORS: torch.optim.Adam(gens, lr=lr, betas=betas),
+                DISCRIMINATORS: torch.optim.Adam(discs, lr=lr, betas=betas),
+            },
+        )
 
     def train_step(
         self, nets: Mapping[str, nn.Module], batch: torch.Tensor, ctx: StepContext

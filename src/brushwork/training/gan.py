@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -19,8 +20,13 @@ from brushwork import image as imageio
 from brushwork.errors import OptionError
 from brushwork.modelfile import component, read_model
 from brushwork.nets.registry import load_net
-from brushwork.training.loop import PREVIEW_SIDE
-from brushwork.training.trainer import evaluating
+from brushwork.training.loop import PREVIEW_SIDE, LoopConfig
+from brushwork.training.trainer import Trainer, evaluating
+
+#: the papers' loop (a GPU run, ``--gpu``): batch 1, Adam 2e-4, 200 epochs of ~400 images
+PAPER_LOOP = LoopConfig(
+    steps=80_000, batch_size=1, lr=2e-4, checkpoint_every=1000, preview_every=1000
+)
 
 
 def lr_factor(step: int, total: int, decay_from: float) -> float:
@@ -87,6 +93,38 @@ def warm_nets(
         for p in net.parameters():
             p.requires_grad_(True)
     record["init"] = str(init)
+
+
+class DecayingTrainer(Trainer):
+    """A translation GAN's trainer: its recipe, where and how it writes its model, and the
+    papers' schedule -- subclasses build their nets and set :meth:`schedule` their optimizers
+    (the learning rate is then held for the recipe's ``decay_from`` of ``total_steps`` and
+    decays linearly to zero, computed from the step alone, so resuming needs no state)."""
+
+    def __init__(
+        self,
+        recipe: Any,
+        *,
+        total_steps: int,
+        folder: Path,
+        describe: dict[str, Any],
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        self.recipe = recipe
+        self.total_steps = total_steps
+        self.folder, self.describe, self.dtype = folder, describe, dtype
+        self.lr = 0.0
+        self._optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    def schedule(
+        self, lr: float, optimizers: dict[str, torch.optim.Optimizer]
+    ) -> dict[str, torch.optim.Optimizer]:
+        """Keep ``optimizers`` (made at ``lr``) for the schedule; returns them."""
+        self.lr, self._optimizers = lr, optimizers
+        return optimizers
+
+    def begin_step(self, step: int) -> None:
+        set_lr(self._optimizers, self.lr, lr_factor(step, self.total_steps, self.recipe.decay_from))
 
 
 def pairs_preview(

@@ -39,6 +39,9 @@ from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config
 from brushwork.training.trainer import RunOptions, StepContext, Trainer, evaluating, seeded
 
 GENERATOR, CRITICS = "generator", "critics"
+#: the loop options this method trains with unless told otherwise (the CLI's defaults; the
+#: release's batch 64 and lr 2e-4); its steps are always the recipe's two phases
+LOOP = LoopConfig(batch_size=64, lr=2e-4, checkpoint_every=200, preview_every=200)
 AUTOENCODER, LATENT, MIXTURE, PATCH = "autoencoder", "latent_critic", "mixture", "patch_critic"
 
 
@@ -352,7 +355,7 @@ def train_mixgan(
     the same nets to continue from (``ae_steps=0`` then trains its mixture decoder only). The
     loop's steps are the recipe's ``ae_steps + mix_steps``."""
     recipe = recipe or MixGANRecipe()
-    base = loop or LoopConfig(batch_size=64, lr=2e-4)
+    base = loop or LOOP
     loop = LoopConfig(**{**base.to_dict(), "steps": recipe.steps})
     data = DigitDomains(content, style, recipe.net, exclude)
     description = run.get("description") or "MIXGAN: shapes of one domain, colours of another"

@@ -32,17 +32,17 @@ from brushwork.nets.patchgan import PatchDiscriminator, PatchGANConfig
 from brushwork.nets.unet import UNetConfig, UNetGenerator
 from brushwork.options import Options
 from brushwork.training.gan import (
+    PAPER_LOOP,
+    DecayingTrainer,
     adam,
     check_decay,
     frozen,
-    lr_factor,
     pairs_preview,
-    set_lr,
     warm_nets,
 )
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config
 from brushwork.training.pairs import PairedImages, check_direction
-from brushwork.training.trainer import RunOptions, StepContext, Trainer, run_description, seeded
+from brushwork.training.trainer import RunOptions, StepContext, run_description, seeded
 
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
 
@@ -94,9 +94,7 @@ class Pix2PixRecipe(Options):
 
 #: the paper's settings (a GPU run: ``--gpu``)
 GPU = Pix2PixRecipe()
-GPU_LOOP = LoopConfig(
-    steps=80_000, batch_size=1, lr=2e-4, checkpoint_every=1000, preview_every=1000
-)
+GPU_LOOP = PAPER_LOOP
 #: the frugal recipe of the bundled models: 128 px, a 7-level U-Net at half width
 CPU = dataclasses.replace(
     GPU,
@@ -108,7 +106,7 @@ CPU = dataclasses.replace(
 CPU_LOOP = LoopConfig(steps=8000, batch_size=4, lr=2e-4, checkpoint_every=100, preview_every=250)
 
 
-class Pix2PixTrainer(Trainer):
+class Pix2PixTrainer(DecayingTrainer):
     """G and D of pix2pix, their two Adams and the linear-decay schedule."""
 
     def __init__(
@@ -121,13 +119,12 @@ class Pix2PixTrainer(Trainer):
         describe: dict[str, Any],
         dtype: torch.dtype = torch.float32,
     ) -> None:
-        self.recipe = recipe
+        super().__init__(
+            recipe, total_steps=total_steps, folder=folder, describe=describe, dtype=dtype
+        )
+        self.recipe: Pix2PixRecipe = recipe
         self.generator = UNetGenerator(recipe.generator)
         self.discriminator = PatchDiscriminator(recipe.discriminator)
-        self.total_steps = total_steps
-        self.folder, self.describe, self.dtype = folder, describe, dtype
-        self.lr = 0.0
-        self._optimizers: dict[str, torch.optim.Optimizer] = {}
         side = recipe.crop
         picks = [data.pair(i * len(data) // 4) for i in range(min(4, len(data)))]
         self.preview_pairs = [
@@ -138,15 +135,13 @@ class Pix2PixTrainer(Trainer):
         return {GENERATOR: self.generator, DISCRIMINATOR: self.discriminator}
 
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        self.lr = lr
-        self._optimizers = {
-            GENERATOR: adam(self.generator, lr, self.recipe.beta1),
-            DISCRIMINATOR: adam(self.discriminator, lr, self.recipe.beta1),
-        }
-        return self._optimizers
-
-    def begin_step(self, step: int) -> None:
-        set_lr(self._optimizers, self.lr, lr_factor(step, self.total_steps, self.recipe.decay_from))
+        return self.schedule(
+            lr,
+            {
+                GENERATOR: adam(self.generator, lr, self.recipe.beta1),
+                DISCRIMINATOR: adam(self.discriminator, lr, self.recipe.beta1),
+            },
+        )
 
     def train_step(
         self, nets: Mapping[str, nn.Module], batch: torch.Tensor, ctx: StepContext
