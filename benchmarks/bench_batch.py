@@ -4,8 +4,8 @@ and 2 workers on this machine, the same total torch threads for each, on 200 pho
 itself, timed end to end, with a Ray cluster already running (``ray start --head`` with as many
 CPUs, started once and timed apart: a cluster outlives its jobs), so Ray's part is what each job
 pays: connecting, starting the actors, loading the model in each, scheduling the batches and
-carrying the status rows back. "start" is the time to the first finished file. Target: Ray's
-overhead at most 15% at equal cores.
+carrying the status rows back. "start" is the time to the first finished file, "steady" the
+rate after it. Target: Ray's overhead at most 15% at equal cores.
 
 Then a scale-out table on paper: the measured per-worker steady throughput times the workers,
 against what would limit it -- reading the inputs, loading the model once per actor, writing
@@ -58,8 +58,9 @@ def run(label: str, photos: Path, out: Path, threads: int, extra: list[str]) -> 
     if done.returncode != 0:
         raise SystemExit(f"{label} failed: {done.stderr[-1500:]}")
     s = json.loads((out / "batch_summary.json").read_text())
+    steady = (s["done"] - 1) / max(s["seconds"] - s["startup"], 1e-9)
     return {"wall": wall, "start": wall - s["seconds"] + s["startup"], "ips": s["done"] / wall,
-            "done": s["done"]}  # fmt: skip
+            "steady": steady, "done": s["done"]}  # fmt: skip
 
 
 def phases(photos: list[Path], out: Path, threads: int) -> dict[str, float]:
@@ -122,10 +123,15 @@ def main() -> None:
         subprocess.run([ray_cli, "stop", "--force"], capture_output=True)
     print(f"{len(photos)} photos at {args.size} px, starry_night, {t} threads in all "
           f"(CPU: {os.cpu_count()} cores); the Ray cluster took {cluster:.1f} s to start, once")  # fmt: skip
-    print(f"  {'runner':30s} {'wall s':>7s} {'start s':>8s} {'files/s':>8s} {'overhead':>9s}")
+    print(f"  {'runner':30s} {'wall s':>7s} {'start s':>8s} {'files/s':>8s} {'overhead':>9s} "
+          f"{'steady/s':>9s} {'steady ovh':>10s}")  # fmt: skip
     for label, r in runs.items():
         ovh = r["wall"] / local["wall"] - 1
-        print(f"  {label:30s} {r['wall']:7.1f} {r['start']:8.1f} {r['ips']:8.2f} {ovh:+9.0%}")
+        steady = local["steady"] / r["steady"] - 1
+        print(f"  {label:30s} {r['wall']:7.1f} {r['start']:8.1f} {r['ips']:8.2f} {ovh:+9.0%} "
+              f"{r['steady']:9.2f} {steady:+10.0%}")  # fmt: skip
+    print("  (start: to the first file done; steady: files/s after it; overhead: time against the "
+          "single process)")  # fmt: skip
     ph = phases(photos, tmp / "phases", 1)
     per_worker = 1 / (ph["read"] + ph["compute"] + ph["write"])
     print(f"per file on one thread: read {ph['read'] * 1e3:.0f} ms, compute "

@@ -85,7 +85,9 @@ def run_ray(
     ray.data.DataContext.get_current().enable_progress_bars = progress
     logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.WARNING)
     rows = [{"src": t.src, "dst": t.dst, "video": t.video} for t in todo]
-    blocks = max(1, min(len(rows), workers * 4))
+    # one block per call of an actor: results stream back batch by batch, and the actors are fed
+    # as soon as they are free
+    blocks = max(1, -(-len(rows) // batch_size))
     ds = ray.data.from_items(rows, override_num_blocks=blocks)
     results = ds.map_batches(
         _Actor,
