@@ -28,7 +28,7 @@ def test_shapes_through_every_net() -> None:
     assert z.shape == (3, 8)
     image, feats = net.content(z)
     assert image.shape == (3, 1, 32, 32) and feats.shape == (3, 4, 32, 32)
-    mixture = net.mixture(image, feats)
+    mixture = net.mixture(image, feats, net.sample_style(3))
     assert mixture.shape == (3, 3, 32, 32)
     assert critics.latent(z).shape == (3, 1)
     assert critics.patch(mixture).shape == (3, 1, 32, 32)

@@ -150,7 +150,7 @@ def test_bad_jobs_fail_in_one_line(
     out = str(tmp_path / "o")
     cases = [
         ([], "give a model"),
-        (["-m", "nope"], "unknown"),
+        (["-m", "nope"], "not a bundled style"),
         (["-m", "adain"], "--style-image"),
         (["-m", "sr-x4", "--size", "64"], "--size does not apply"),
         (["-m", "sr-x4", "-s", "starry_night"], "takes no --style"),

@@ -25,8 +25,8 @@ def gan_loss(logits: torch.Tensor, real: bool, mode: str = "lsgan") -> torch.Ten
     generator minimises it with ``real=True`` on its fakes.
 
     Example:
-        >>> gan_loss(torch.tensor([0.0, 2.0]), real=True, mode="lsgan")
-        tensor(0.5000)
+        >>> gan_loss(torch.tensor([0.0, 1.5]), real=True, mode="lsgan")
+        tensor(0.6250)
     """
     if mode not in GAN_MODES:
         raise unknown_choice("GAN loss", mode, GAN_MODES)

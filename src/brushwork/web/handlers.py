@@ -576,7 +576,11 @@ def translations() -> list[dict[str, str]]:
     from brushwork.pipelines.translate import directions, domains
 
     out = []
-    for e in zoo.entries():
+    order = {"pix2pix": 0, "cyclegan": 1}  # paired models first (the page's default choice)
+    entries = sorted(
+        zoo.entries(), key=lambda e: (order.get(str(e.config.get("method")), 2), e.name)
+    )
+    for e in entries:
         spec = methods.for_model(e.config)
         if not spec.can("translate"):
             continue
