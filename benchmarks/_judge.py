@@ -4,9 +4,12 @@ style (the VGG19 losses of its training recipe: content and Gram style at its la
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
+from scipy import linalg
 
 from brushwork import image as imageio
 from brushwork import modelfile, zoo
@@ -68,3 +71,14 @@ def held_photo(photo: str, size: int):  # type: ignore[no-untyped-def]
     """A photo from ../shared/data/content (never trained on) at long side ``size``."""
     img = imageio.load(DATA / "content" / f"{photo}.jpg").rgb
     return imageio.resize(img, imageio.size_for_long_side(img.size, size))
+
+
+def frechet(a: np.ndarray, b: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to feature sets ``a`` and ``b`` (one row per
+    sample), as FID computes it; a rank-deficient covariance (few samples) is tolerated."""
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        root = linalg.sqrtm(s1 @ s2)
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * np.real(root)))

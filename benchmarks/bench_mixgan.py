@@ -28,14 +28,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from scipy import linalg
 from torch import nn
 
 import _judge  # benchmarks/_judge.py
@@ -126,15 +124,6 @@ def patches(x: torch.Tensor, per_image: int = 64) -> np.ndarray:
     return cols[:, :, pick].permute(0, 2, 1).reshape(-1, 27).double().numpy()
 
 
-def frechet(a: np.ndarray, b: np.ndarray) -> float:
-    mu1, mu2 = a.mean(0), b.mean(0)
-    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        root = linalg.sqrtm(s1 @ s2)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * np.real(root)))
-
-
 def pairwise(x: torch.Tensor) -> float:
     """Mean RMS distance between distinct images of a set."""
     f = x.flatten(1)
@@ -179,10 +168,13 @@ def main() -> None:
     acc_in, acc_mix = accuracy(clf, test_x, test_y), accuracy(clf, mixtures, test_y)
     acc_m = accuracy(clf, style_x, style_y)
     target = patches(style_x)
-    fd_mix, fd_samples = frechet(patches(mixtures), target), frechet(patches(samples), target)
+    fd_mix, fd_samples = (
+        _judge.frechet(patches(mixtures), target),
+        _judge.frechet(patches(samples), target),
+    )
     fd_grey, fd_floor = (
-        frechet(patches(test_x), target),
-        frechet(patches(bank[: len(style_x)]), target),
+        _judge.frechet(patches(test_x), target),
+        _judge.frechet(patches(bank[: len(style_x)]), target),
     )
     print(f"MIXGAN {args.model}: {len(test_x)} held-out MNIST digits, {len(style_x)} held-out "
           f"MNIST-M, {args.samples} prior samples (classifier: {len(train_x)} digits, "

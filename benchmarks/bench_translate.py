@@ -40,14 +40,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from scipy import linalg
 
 import _judge  # benchmarks/_judge.py
 from brushwork import image as imageio
@@ -119,16 +117,6 @@ class Features:
         return np.concatenate(out)
 
 
-def frechet(a: np.ndarray, b: np.ndarray) -> float:
-    """Frechet distance between Gaussians fitted to feature sets ``a`` and ``b`` (rows)."""
-    mu1, mu2 = a.mean(0), b.mean(0)
-    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    with warnings.catch_warnings():  # a few hundred images: a rank-deficient covariance
-        warnings.simplefilter("ignore")
-        root = linalg.sqrtm(s1 @ s2)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * np.real(root)))
-
-
 def blur_share(img: Image.Image, threshold: float = 0.05) -> float:
     """Share of pixels whose luminance gradient (Sobel, 0-1 units) is below ``threshold``."""
     y = torch.from_numpy(np.asarray(img.convert("L"), np.float32) / 255)[None, None]
@@ -186,7 +174,7 @@ def facades(limit: int, out: Path, feats: Features) -> list[str]:
             np.abs(np.asarray(y, np.float32) - np.asarray(x, np.float32)).mean() / 255
             for y, x in zip(ys, photos, strict=True)
         ])  # fmt: skip
-        lines.append(f"   {name:24s} L1 {l1:.3f}   FD {frechet(feats(ys), real) / 1e6:8.1f}")
+        lines.append(f"   {name:24s} L1 {l1:.3f}   FD {_judge.frechet(feats(ys), real) / 1e6:8.1f}")
     show = list(range(min(6, len(tests))))
     grid = [[labels[i], outs["pix2pix"][i], outs["CycleGAN (unpaired)"][i], photos[i]]
             for i in show]  # fmt: skip
@@ -220,8 +208,8 @@ def flowers(limit: int, out: Path, feats: Features) -> list[str]:
     side = max(iphone[0].size)
     lines = [f"3. flowers ({len(iphone)} held-out iPhone, {len(dslr)} DSLR, {side} px long side):"]
     lines.append(
-        f"   Frechet to DSLR (millions): before {frechet(feats(iphone), target) / 1e6:.1f}, "
-        f"after {frechet(feats(after), target) / 1e6:.1f}"
+        f"   Frechet to DSLR (millions): before {_judge.frechet(feats(iphone), target) / 1e6:.1f}, "
+        f"after {_judge.frechet(feats(after), target) / 1e6:.1f}"
     )
     blur = [np.mean([blur_share(x) for x in xs]) for xs in (iphone, after, dslr)]
     lines.append(

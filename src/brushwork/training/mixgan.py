@@ -33,9 +33,10 @@ from brushwork.losses.cycle import l1_loss
 from brushwork.modelfile import write_components
 from brushwork.nets.mixgan import MixGAN, MixGANConfig, MixGANCritics, pad_to
 from brushwork.options import Options
-from brushwork.training.data import EXTENSIONS, step_generator
+from brushwork.training.data import step_generator
 from brushwork.training.gan import frozen, warm_nets
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config
+from brushwork.training.pairs import image_files
 from brushwork.training.trainer import RunOptions, StepContext, Trainer, evaluating, seeded
 
 GENERATOR, CRITICS = "generator", "critics"
@@ -95,20 +96,6 @@ class MixGANRecipe(Options):
         return self.ae_steps + self.mix_steps
 
 
-def _images(root: str | os.PathLike[str], what: str, exclude: set[str]) -> list[Path]:
-    folder = Path(root)
-    if not folder.is_dir():
-        raise OptionError(f"{folder}: {what} must be a folder of images")
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix.lower() in EXTENSIONS and p.is_file() and p.name not in exclude
-    )
-    if len(files) < 2:
-        raise OptionError(f"{folder}: {what} needs at least two images, found {len(files)}")
-    return files
-
-
 class DigitDomains:
     """The content images (grey, centred on the model's square) and the style images (colour,
     resized to it), all held in memory as tensors in [0, 1]; a batch is (B, content + style
@@ -124,8 +111,8 @@ class DigitDomains:
     ) -> None:
         skip = exclude or set()
         self.roots = (Path(content), Path(style))
-        self.files = _images(content, "the content domain", skip)
-        styles = _images(style, "the style domain", skip)
+        self.files = image_files(content, "the content domain", skip)
+        styles = image_files(style, "the style domain", skip)
         self.content = torch.stack([load_content(p, cfg) for p in self.files])
         self.style = torch.stack([load_style(p, cfg) for p in styles])
 

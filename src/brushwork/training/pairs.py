@@ -12,6 +12,7 @@ the batches an uninterrupted one would.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 import torch
@@ -29,15 +30,22 @@ def check_direction(direction: str) -> None:
         raise unknown_choice("direction", direction, DIRECTIONS)
 
 
-def image_files(root: str | os.PathLike[str], what: str) -> list[Path]:
-    """The image files under ``root`` (recursive, sorted); at least two, or a clear error."""
+def image_files(
+    root: str | os.PathLike[str], what: str, exclude: Collection[str] = ()
+) -> list[Path]:
+    """The image files under ``root`` (recursive, sorted), less those named in ``exclude``
+    (held-out files); at least two, or a clear error."""
     folder = Path(root)
     if not folder.is_dir():
         raise OptionError(f"{folder}: {what} must be a folder of images")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in EXTENSIONS and p.is_file() and p.name not in exclude
+    )
     if len(files) < 2:
         found = "no images" if not files else "only one image"
-        raise OptionError(f"{folder}: {what} has {found}; a domain needs at least two")
+        raise OptionError(f"{folder}: {what} has {found}; a domain needs at least two images")
     return files
 
 

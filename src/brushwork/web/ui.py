@@ -571,7 +571,9 @@ def mix_tab(page: Page) -> None:
                 handlers.check_image(path, limits, "image")
             return lambda j: handlers.mix_digits(j, model, int(samples), chosen_seed, path)
 
-        job = page.run_job("image", prepare, request, progress, digit)
+        if digit:  # optional here: sampling needs no upload
+            page.remember(request, digit)
+        job = page.track(page.submit("mix", prepare), request, progress)
         assert job.result is not None
         return str(job.result), f"Done: {job.info.get('mixtures')} mixture(s)."
 
