@@ -42,3 +42,16 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_remove_partial_deletes_only_what_a_killed_writer_left(tmp_path: Path) -> None:
+    from brushwork.files import PARTIAL_NAME, atomic_path, remove_partial
+
+    with atomic_path(tmp_path / "out.png") as tmp:
+        assert PARTIAL_NAME.match(tmp.name)  # the name atomic_path really uses
+        left = tmp.read_bytes()
+    (tmp_path / ".out.png.0123456789abcdef.tmp").write_bytes(left)  # as a SIGKILL leaves it
+    (tmp_path / ".keep.tmp").write_text("not ours")
+    (tmp_path / "photo.tmp").write_text("not ours")
+    assert remove_partial(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".keep.tmp", "out.png", "photo.tmp"]

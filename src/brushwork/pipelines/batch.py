@@ -14,7 +14,6 @@ import glob
 import io
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,7 @@ from PIL import Image
 from brushwork import image as imageio
 from brushwork import methods
 from brushwork.errors import BrushworkError, ImageError, OptionError
-from brushwork.files import atomic_path
+from brushwork.files import atomic_path, remove_partial
 from brushwork.options import Options
 from brushwork.training.data import EXTENSIONS
 
@@ -248,18 +247,11 @@ def complete(path: str) -> bool:
     return True
 
 
-#: what :func:`brushwork.files.atomic_path` names a file being written
-PARTIAL = re.compile(r"^\..+\.[0-9a-f]{16}\.tmp$")
-
-
 def pending(tasks: list[Task]) -> tuple[list[Task], int]:
     """(the tasks whose output is not yet written, how many are); partial files a killed run
     left beside the outputs (never renamed into place) are deleted."""
     for folder in {Path(t.dst).parent for t in tasks}:
-        if folder.is_dir():
-            for f in folder.iterdir():
-                if PARTIAL.match(f.name) and f.is_file():
-                    f.unlink(missing_ok=True)
+        remove_partial(folder)
     todo = [t for t in tasks if not complete(t.dst)]
     return todo, len(tasks) - len(todo)
 
