@@ -508,6 +508,9 @@ def train_pix2pix_cmd(
     gan_mode: GanModeOpt = "vanilla",
     depth: Annotated[int, typer.Option(help="U-Net levels (8 for 256 px, 7 for 128).")] = 7,
     width: Annotated[int, typer.Option(help="Channels of the first level (paper: 64).")] = 32,
+    max_mult: Annotated[
+        int, typer.Option(help="Widest level as a multiple of --width (paper: 8).")
+    ] = 4,
     norm: NormOpt = "instance",
     upsample: UpsampleOpt = "nearest",
     n_layers: Annotated[
@@ -545,7 +548,14 @@ def train_pix2pix_cmd(
             decay_from=decay_from,
             domains=names,
             generator=Pix2PixRecipe.net_options(
-                {"depth": depth, "width": width, "norm": norm, "upsample": upsample}, "generator"
+                {
+                    "depth": depth,
+                    "width": width,
+                    "max_mult": max_mult,
+                    "norm": norm,
+                    "upsample": upsample,
+                },
+                "generator",
             ),
             discriminator=Pix2PixRecipe.net_options(
                 {"in_channels": 6, "width": width, "n_layers": n_layers, "norm": norm},
