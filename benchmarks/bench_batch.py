@@ -1,17 +1,19 @@
 """Batch throughput (issue 26): the single-process ``brushwork batch`` against Ray Data with 1
 and 2 workers on this machine, the same total torch threads for each, on 200 photos from
 ``../shared/data/train`` at 512 px with the bundled ``starry_night``. Each run is the command
-itself, timed end to end, with a Ray cluster already running (``ray start --head`` with as many
-CPUs, started once and timed apart: a cluster outlives its jobs), so Ray's part is what each job
-pays: connecting, starting the actors, loading the model in each, scheduling the batches and
-carrying the status rows back. "start" is the time to the first finished file, "steady" the
-rate after it. Target: Ray's overhead at most 15% at equal cores.
+itself, timed end to end: the single process with no Ray on the machine, the Ray runs with a
+cluster already running (``ray start --head`` with as many CPUs, timed apart: a cluster outlives
+its jobs), so Ray's part is what each job pays: connecting, starting the actors, loading the
+model in each, scheduling the batches and carrying the status rows back. "start" is the time to
+the first finished file, "steady" the rate after it. The runners take turns for ``--repeats``
+rounds and the medians are compared (one busy spell of a shared machine falls on one round of
+every runner, not on one runner). Target: Ray's overhead at most 15% at equal cores.
 
 Then a scale-out table on paper: the measured per-worker steady throughput times the workers,
 against what would limit it -- reading the inputs, loading the model once per actor, writing
 the outputs -- from the per-file read, compute and write times measured here.
 
-    python benchmarks/bench_batch.py [--photos 200] [--size 512] [--threads 2]
+    python benchmarks/bench_batch.py [--photos 200] [--size 512] [--threads 2] [--repeats 3]
 
 ``--smoke``: 6 photos at 128 px (figures mean nothing).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,45 +96,57 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=200)
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2, help="torch threads in all, per runner")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds (median shown)")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke:
-        args.photos, args.size = 6, 128
+        args.photos, args.size, args.repeats = 6, 128, 1
     tmp = Path(tempfile.mkdtemp(prefix="bench_batch_"))
     photos = make_photos(tmp / "in", args.photos, args.size)
     t = args.threads
-    local = run("local", tmp / "in", tmp / "local", t, [])
     ray_cli = str(Path(sys.executable).parent / "ray")
-    start = time.perf_counter()
-    subprocess.run([ray_cli, "start", "--head", "--num-cpus", str(t), "--include-dashboard",
-                    "false", "--disable-usage-stats"], check=True, capture_output=True)  # fmt: skip
-    cluster = time.perf_counter() - start
-    try:
-        auto = ["--ray", "auto"]
-        runs = {
-            f"single process, {t} threads": local,
-            f"Ray, 1 worker x {t} threads": run(
-                "ray1", tmp / "in", tmp / "ray1", t,
-                [*auto, "--workers", "1", "--threads-per-worker", str(t)],
-            ),
-            f"Ray, {t} workers x 1 thread": run(
-                "ray2", tmp / "in", tmp / "ray2", 1,
-                [*auto, "--workers", str(t), "--threads-per-worker", "1"],
-            ),
-        }  # fmt: skip
-    finally:
-        subprocess.run([ray_cli, "stop", "--force"], capture_output=True)
+    head = [ray_cli, "start", "--head", "--num-cpus", str(t), "--include-dashboard", "false",
+            "--disable-usage-stats"]  # fmt: skip
+    single = f"single process, {t} threads"
+    runners = {
+        f"Ray, 1 worker x {t} threads": (t, ["--workers", "1", "--threads-per-worker", str(t)]),
+        f"Ray, {t} workers x 1 thread": (1, ["--workers", str(t), "--threads-per-worker", "1"]),
+    }
+    load = os.getloadavg()[0]
+    runs: dict[str, list[dict[str, float]]] = {single: [], **{label: [] for label in runners}}
+    clusters = []
+    # interleaved rounds, so that a busy spell of a shared machine falls on every runner; the
+    # single process runs with no Ray cluster on the machine
+    for k in range(args.repeats):
+        runs[single].append(run(single, tmp / "in", tmp / f"out{k}_local", t, []))
+        start = time.perf_counter()
+        subprocess.run(head, check=True, capture_output=True)
+        clusters.append(time.perf_counter() - start)
+        try:
+            for i, (label, (threads, extra)) in enumerate(runners.items()):
+                out = tmp / f"out{k}_ray{i}"
+                runs[label].append(run(label, tmp / "in", out, threads, ["--ray", "auto", *extra]))
+        finally:
+            subprocess.run([ray_cli, "stop", "--force"], capture_output=True)
+    cluster = statistics.median(clusters)
+    med = {label: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
+           for label, rs in runs.items()}  # fmt: skip
+    local = med[single]
     print(f"{len(photos)} photos at {args.size} px, starry_night, {t} threads in all "
-          f"(CPU: {os.cpu_count()} cores); the Ray cluster took {cluster:.1f} s to start, once")  # fmt: skip
+          f"(CPU: {os.cpu_count()} cores, load average {load:.2f} before the runs); a Ray "
+          f"cluster, started before each round's Ray runs (not timed: a cluster outlives its "
+          f"jobs), took {cluster:.1f} s to start; median of {args.repeats} interleaved rounds")  # fmt: skip
     print(f"  {'runner':30s} {'wall s':>7s} {'start s':>8s} {'files/s':>8s} {'overhead':>9s} "
-          f"{'steady/s':>9s} {'steady ovh':>10s}")  # fmt: skip
-    for label, r in runs.items():
+          f"{'steady/s':>9s} {'steady ovh':>10s}  overhead of each round")  # fmt: skip
+    for label, r in med.items():
         ovh = r["wall"] / local["wall"] - 1
         steady = local["steady"] / r["steady"] - 1
+        rounds = " ".join(f"{a['wall'] / b['wall'] - 1:+.0%}"
+                          for a, b in zip(runs[label], runs[single], strict=True))  # fmt: skip
         print(f"  {label:30s} {r['wall']:7.1f} {r['start']:8.1f} {r['ips']:8.2f} {ovh:+9.0%} "
-              f"{r['steady']:9.2f} {steady:+10.0%}")  # fmt: skip
+              f"{r['steady']:9.2f} {steady:+10.0%}  {rounds}")  # fmt: skip
     print("  (start: to the first file done; steady: files/s after it; overhead: time against the "
-          "single process)")  # fmt: skip
+          "single process; each round's against the single process of the same round)")  # fmt: skip
     ph = phases(photos, tmp / "phases", 1)
     per_worker = 1 / (ph["read"] + ph["compute"] + ph["write"])
     print(f"per file on one thread: read {ph['read'] * 1e3:.0f} ms, compute "

@@ -130,7 +130,13 @@ MODELS: dict[str, Model] = {
     "iphone2dslr": Model(
         "cyclegan",
         flowers,
-        dataclasses.replace(cyclegan.CPU, domains=("iphone", "dslr")),
+        dataclasses.replace(
+            cyclegan.CPU,
+            domains=("iphone", "dslr"),
+            generator=dataclasses.replace(cyclegan.CPU.generator, residual=True),
+            cycle_weight=5.0,
+            identity_weight=0.0,
+        ),
         "CycleGAN: iPhone flower photos <-> DSLR shallow depth of field",
     ),
     "photo2starry_night": Model(

@@ -600,6 +600,9 @@ def train_cyclegan_cmd(
     width: Annotated[int, typer.Option(help="Generator channels (paper: 64).")] = 16,
     disc_width: Annotated[int, typer.Option(help="Discriminator channels (paper: 64).")] = 32,
     blocks: Annotated[int, typer.Option(help="Residual blocks (6 at 128 px, 9 at 256).")] = 6,
+    residual: Annotated[
+        bool, typer.Option(help="Generators learn a change to the input (start as identity).")
+    ] = False,
     norm: NormOpt = "instance",
     upsample: UpsampleOpt = "nearest",
     n_layers: Annotated[int, typer.Option(help="PatchGAN layers (3: 70x70 patches).")] = 3,
@@ -636,7 +639,14 @@ def train_cyclegan_cmd(
             decay_from=decay_from,
             domains=names,
             generator=CycleGANRecipe.net_options(
-                {"width": width, "blocks": blocks, "norm": norm, "upsample": upsample}, "generator"
+                {
+                    "width": width,
+                    "blocks": blocks,
+                    "norm": norm,
+                    "upsample": upsample,
+                    "residual": residual,
+                },
+                "generator",
             ),
             discriminator=CycleGANRecipe.net_options(
                 {"in_channels": 3, "width": disc_width, "n_layers": n_layers, "norm": norm},

@@ -1,7 +1,9 @@
 """The ResNet generator of CycleGAN (Zhu et al., ICCV 2017, appendix 7.2; after Johnson et al.
 2016): c7s1-64, d128, d256, ``blocks`` residual blocks R256 (6 for 128 px, 9 for 256 px), u128,
 u64, c7s1-3, reflection padding, instance norm. Upsampling is nearest resize + conv by default
-(no checkerboards), or the paper's transposed conv.
+(no checkerboards), or the paper's transposed conv. ``residual`` adds a skip from the input to
+the output (the refiner of Shrivastava et al., CVPR 2017, and the global residual of Kim et al.,
+CVPR 2016): the net learns only the change, and starts as the identity.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class ResnetConfig(Options):
         norm: "instance" (paper), "batch" or "none".
         upsample: "nearest" (resize + conv) or "transpose" (the paper's).
         dropout: dropout inside the residual blocks (the CycleGAN repo's option; 0: off).
+        residual: output ``tanh(atanh(x) + r(x))`` for input ``x`` (in [-1, 1]) and the net's
+            last conv ``r``, which starts at zero: an identity at the start of training, for
+            domains that differ in detail (focus, tone), not in content. Off in the paper.
     """
 
     kind: ClassVar[str] = "resnet generator"
@@ -43,6 +48,7 @@ class ResnetConfig(Options):
     norm: str = "instance"
     upsample: str = "nearest"
     dropout: float = 0.0
+    residual: bool = False
 
     def __post_init__(self) -> None:
         check_positive("resnet generator", width=self.width)
@@ -77,6 +83,21 @@ class _Residual(nn.Module):
         return out
 
 
+class _InputSkip(nn.Module):
+    """``tanh(atanh(x) + r(x))``: the input's pre-activation plus the net's, bounded as the
+    tanh output of the paper's generator (``x`` clamped off +-1, where atanh is infinite); in
+    float32, so that bf16 autocast does not round the identity part."""
+
+    def __init__(self, net: nn.Sequential) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = torch.atanh(x.float().clamp(-0.999, 0.999))
+        out: torch.Tensor = torch.tanh(skip + self.net(x).float())  # float32 under bf16 autocast
+        return out
+
+
 class ResnetGenerator(PaddedGenerator):
     """Image -> image through residual blocks at a quarter of the size; any input size.
 
@@ -104,9 +125,15 @@ class ResnetGenerator(PaddedGenerator):
         layers += [_Residual(4 * w, n, cfg.dropout) for _ in range(cfg.blocks)]
         for cin, cout in ((4 * w, 2 * w), (2 * w, w)):
             layers += [upsample_conv(cin, cout, cfg.upsample), norm_layer(n, cout), nn.ReLU()]
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(w, 3, 7), nn.Tanh()]
-        self.body = nn.Sequential(*layers)
+        last = nn.Conv2d(w, 3, 7)
+        layers += [nn.ReflectionPad2d(3), last]
+        body = nn.Sequential(*layers)
+        self.body: nn.Module = _InputSkip(body) if cfg.residual else body.append(nn.Tanh())
         init_weights(self)
+        if cfg.residual:  # start as the identity
+            nn.init.zeros_(last.weight)
+            if last.bias is not None:
+                nn.init.zeros_(last.bias)
 
 
 def build(config: dict[str, Any]) -> ResnetGenerator:
