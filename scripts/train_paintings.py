@@ -16,7 +16,8 @@ style per photo, one photo in ten on a blend of two (``mix``), style weight 0.5,
 parameters at 10x the shared weights' learning rate (a first try at weight 1.0 and 1x washed the
 photos out and kept the ten styles alike after 300 steps), in stages like the
 single styles (each resumes from its checkpoint; a killed run loses at most 50 steps).
-``--gpu`` switches to the paper's scale: full-width net, 256 px crops, 40k steps at lr 1e-3.
+``--gpu`` switches to the paper's scale: full-width net, 256 px crops, 40k steps at lr 1e-3, with
+the stability loss and jitter; ``--time-limit`` ends it early at the step reached.
 """
 
 from __future__ import annotations
@@ -72,16 +73,30 @@ def main() -> None:
     ap.add_argument(
         "--tag", default=time.strftime("%Y%m%d"), help="names this run's stage folder (resume)"
     )
+    ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument(
+        "--time-limit", type=float, default=0.0, help="seconds the training may run (0: none)"
+    )
     args = ap.parse_args()
     if not args.from_scratch and not args.gpu:
         continue_paintings(args)
         return
     net = TransformerConfig(widths=(16, 32, 64))
     crop, stages, init = 128, STAGES, args.work / "identity"
-    if args.gpu:
+    jitter, temporal_weight = 0, 0.0
+    if args.gpu:  # the paper's scale, with the stability loss and jitter of the single styles
         net, crop, stages, init = TransformerConfig(), 256, [(40000, 1e-3)], None
+        jitter, temporal_weight = args.jitter, args.temporal_weight
     recipe = MultiRecipe(
-        crop=crop, style_size=320, style_weight=args.style_weight, tv_weight=0.0, mix=0.1, net=net
+        crop=crop,
+        style_size=320,
+        style_weight=args.style_weight,
+        tv_weight=0.0,
+        mix=0.1,
+        jitter=jitter,
+        temporal_weight=temporal_weight,
+        net=net,
     )
     styles = [args.styles_dir / f"{p}.jpg" for p in PAINTINGS]
     out = None
@@ -96,7 +111,13 @@ def main() -> None:
             out,
             recipe=recipe,
             loop=LoopConfig(
-                steps=steps, batch_size=4, lr=lr, checkpoint_every=50, preview_every=100
+                steps=steps,
+                batch_size=args.batch_size,
+                lr=lr,
+                checkpoint_every=500 if args.gpu else 50,
+                preview_every=500 if args.gpu else 100,
+                device=args.device,
+                time_limit=args.time_limit,
             ),
             init=prev or init,
             resume=(out / CHECKPOINT_FILE).exists(),

@@ -50,6 +50,14 @@ PreviewOpt = Annotated[int, typer.Option(help="Write previews every N steps.")]
 CheckpointOpt = Annotated[int, typer.Option(help="Checkpoint every N steps.")]
 
 
+TimeLimitOpt = Annotated[
+    float,
+    typer.Option(
+        help="Stop after this many seconds (0: no limit), writing the model at the step reached."
+    ),
+]
+
+
 JitterOpt = Annotated[
     int,
     typer.Option(

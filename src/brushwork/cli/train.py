@@ -23,6 +23,7 @@ from brushwork.cli._app import (
     ResumeOpt,
     SeedOpt,
     TemporalTrainOpt,
+    TimeLimitOpt,
     _echo_path,
     parse_floats,
     parse_ints,
@@ -62,6 +63,7 @@ def train_fast_cmd(
     ] = None,
     preview_every: PreviewOpt = 200,
     checkpoint_every: CheckpointOpt = 100,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -129,6 +131,7 @@ def train_lite_cmd(
     widths: Annotated[str, typer.Option(help="Lite net widths.")] = "16,32,64",
     preview_every: PreviewOpt = 100,
     checkpoint_every: CheckpointOpt = 50,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -197,6 +200,7 @@ def train_multi_cmd(
     ] = None,
     preview_every: PreviewOpt = 200,
     checkpoint_every: CheckpointOpt = 100,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -256,6 +260,7 @@ def train_add_style_cmd(
     ] = None,
     preview_every: PreviewOpt = 50,
     checkpoint_every: CheckpointOpt = 50,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -327,6 +332,7 @@ def train_adain_cmd(
     ] = None,
     preview_every: PreviewOpt = 500,
     checkpoint_every: CheckpointOpt = 500,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -390,6 +396,7 @@ def train_wct_cmd(
     ] = None,
     preview_every: PreviewOpt = 500,
     checkpoint_every: CheckpointOpt = 100,
+    time_limit: TimeLimitOpt = 0.0,
     precision: PrecisionOpt = "auto",
     seed: SeedOpt = 0,
     device: DeviceOpt = "auto",
@@ -438,6 +445,7 @@ def train_sr_cmd(
     ] = None,
     preview_every: PreviewOpt = 200,
     checkpoint_every: CheckpointOpt = 100,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -522,6 +530,7 @@ def train_pix2pix_cmd(
     ] = None,
     preview_every: PreviewOpt = 250,
     checkpoint_every: CheckpointOpt = 100,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -612,6 +621,7 @@ def train_cyclegan_cmd(
     ] = None,
     preview_every: PreviewOpt = 250,
     checkpoint_every: CheckpointOpt = 100,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -688,6 +698,7 @@ def train_mixgan_cmd(
     ] = None,
     preview_every: PreviewOpt = 200,
     checkpoint_every: CheckpointOpt = 200,
+    time_limit: TimeLimitOpt = 0.0,
     resume: ResumeOpt = False,
     overwrite: RestartOpt = False,
     precision: PrecisionOpt = "auto",
@@ -754,7 +765,7 @@ def _loop_config(options: dict[str, Any]) -> Any:
     """The :class:`LoopConfig` of a train command, from its parameters of the same names."""
     from brushwork.training.loop import LoopConfig
 
-    names = ("steps", "batch_size", "lr", "seed", "checkpoint_every", "preview_every")
+    names = ("steps", "batch_size", "lr", "seed", "checkpoint_every", "preview_every", "time_limit")
     return LoopConfig(**{n: options[n] for n in (*names, "precision", "device")})
 
 

@@ -50,6 +50,9 @@ class LoopConfig(Options):
         checkpoint_every, preview_every, log_every: in steps (0: never, except at the end).
         precision: "auto" (bf16 autocast where fast), "bf16" or "fp32".
         device: "auto", "cpu", "cuda" or "cuda:N" (under torchrun: the local GPU).
+        time_limit: stop after this many seconds of this run (0: no limit) and write the
+            checkpoint and model as at the end, at the step reached: a lent GPU's lease or a
+            session's spare CPU time, used to the end.
     """
 
     kind: ClassVar[str] = "loop"
@@ -63,10 +66,13 @@ class LoopConfig(Options):
     log_every: int = 10
     precision: str = "auto"
     device: str = "auto"
+    time_limit: float = 0.0
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
             raise OptionError("steps and batch size must be at least 1")
+        if not self.time_limit >= 0:
+            raise OptionError(f"time limit must be >= 0 seconds, got {self.time_limit}")
         if not self.lr > 0:
             raise OptionError(f"lr must be > 0, got {self.lr}")
 
@@ -152,6 +158,8 @@ def fit(
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         torch.cuda.set_device(device)
     precision = resolve_precision(loop.precision, device)
+    if device.type == "cuda":  # crops of one size: let cuDNN pick its fastest convolutions
+        torch.backends.cudnn.benchmark = True
     trainer.to(device)
     nets = {name: net.train() for name, net in trainer.nets().items()}
     optimizers = trainer.optimizers(loop.lr)
@@ -216,11 +224,18 @@ def fit(
             for scheduler in state.schedulers.values():
                 scheduler.step()
             step += 1
-            losses = {k: float(v.detach()) for k, v in parts.items()}
             bar.update(1)
+            logs = step % max(1, loop.log_every) == 0
+            # reading a loss waits for the device, so losses (and the clock) are read only on
+            # the steps that log
+            out_of_time = logs and _out_of_time(loop.time_limit, t_start, world, device)
+            if logs or step == loop.steps or out_of_time:
+                losses = {k: float(v.detach()) for k, v in parts.items()}
             if rank != 0:
+                if out_of_time:
+                    break
                 continue
-            if step % max(1, loop.log_every) == 0 or step == loop.steps:
+            if logs or step == loop.steps:
                 bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()})
                 _log(log_path, {"step": step, **losses})
                 if writer is not None:
@@ -229,6 +244,9 @@ def fit(
             if loop.preview_every and (step % loop.preview_every == 0):
                 grid = trainer.preview_nets(nets, preview_photos, device)
                 imageio.save(grid, out / "previews" / f"step_{step:06d}.jpg", overwrite=True)
+            if out_of_time:
+                tqdm.write(f"time limit of {loop.time_limit:g} s reached at step {step}")
+                break
             if loop.checkpoint_every and step % loop.checkpoint_every == 0 and step < loop.steps:
                 checkpoint()
     except KeyboardInterrupt:
@@ -265,6 +283,21 @@ def fit(
         dist.barrier()
         dist.destroy_process_group()
     return TrainResult(out, step, seconds, losses, ips)
+
+
+def _out_of_time(limit: float, t_start: float, world: int, device: torch.device) -> bool:
+    """Whether this run has used its time limit; under torchrun every process follows rank 0,
+    so all of them stop at the same step."""
+    if not limit:
+        return False
+    over = time.perf_counter() - t_start >= limit
+    if world > 1:
+        import torch.distributed as dist
+
+        flag = torch.tensor([float(over)], device=device)
+        dist.broadcast(flag, src=0)
+        over = bool(flag.item())
+    return over
 
 
 def model_config(info: dict[str, Any], **fields: Any) -> dict[str, Any]:
