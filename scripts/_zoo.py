@@ -57,6 +57,11 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
         for key in STAGE_KEYS:
             if recipe.get(key):
                 entry[key] = recipe[key]
+        net = recipe.get("net", {})
+        if net.get("widths"):
+            entry["widths"] = net["widths"]
+        if net.get("border"):
+            entry["border"] = net["border"]
         if rec.get("date"):
             entry["date"] = rec["date"]
         stages.append({k: v for k, v in entry.items() if v is not None})
@@ -78,11 +83,25 @@ def stage_loop(steps: int, lr: float, **overrides: Any) -> LoopConfig:
     return LoopConfig(steps=steps, lr=lr, **options)
 
 
-def install(folder: Path, name: str) -> None:
-    """Copy a finished model into the package's zoo, weights in float16 (a multi-style model's
-    gallery thumbnails, ``paintings/``, are kept)."""
+def set_border(folder: Path, border: int) -> None:
+    """Give the transform net of the model in ``folder`` a border of ``border`` px of
+    reflected context (:class:`~brushwork.nets.transformer.TransformerConfig`): its weights are
+    unchanged, the frame it learnt to paint along the picture's edge falls outside the picture."""
     model = read_model(folder)
-    config = dict(model.config) | {"stages": stage_history(folder)}
+    config = dict(model.config)
+    config["config"] = config["config"] | {"border": border}
+    config["recipe"] = recipe_of(config) | {"net": recipe_of(config)["net"] | {"border": border}}
+    write_model(folder, model.state, config)
+
+
+def install(folder: Path, name: str, note: str = "") -> None:
+    """Copy a finished model into the package's zoo, weights in float16 (a multi-style model's
+    gallery thumbnails, ``paintings/``, are kept); ``note`` is added to its last stage."""
+    model = read_model(folder)
+    stages = stage_history(folder)
+    if note:
+        stages[-1] = stages[-1] | {"note": note}
+    config = dict(model.config) | {"stages": stages}
     dest = ZOO_DIR / name
     with tempfile.TemporaryDirectory() as tmp:
         gallery, saved = dest / PAINTINGS_DIR, Path(tmp) / PAINTINGS_DIR

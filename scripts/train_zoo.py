@@ -144,6 +144,9 @@ def main() -> None:
     ap.add_argument(
         "--time-limit", type=float, default=0.0, help="seconds each training may run (0: none)"
     )
+    ap.add_argument(
+        "--lite-only", action="store_true", help="only distil the lite twins from the bundled nets"
+    )
     args = ap.parse_args()
     if not args.from_scratch and not args.gpu:
         continue_zoo(args)
@@ -304,13 +307,15 @@ def continue_zoo(args: argparse.Namespace) -> None:
         if args.style_weight:
             recipe = dataclasses.replace(recipe, style_weight=args.style_weight)
         out = args.work / f"{name}_{args.tag}"
+        if args.lite_only:  # the teacher is the bundled net itself
+            out = bundled
         steps = args.steps or CONTINUE.steps
         start = continued(bundled, out)
         if args.widen:  # the same function at twice the widths, then trained on
             start["init"] = widen_model(bundled, args.work / f"{name}_{args.tag}_widened")
             recipe = dataclasses.replace(recipe, net=TransformerConfig.from_dict(
                 read_model(start["init"]).config["config"]))  # fmt: skip
-        if stage(out) != "done":
+        if stage(out) != "done" and not args.lite_only:
             print(f"== {name}: {steps} more steps from {start['init']}")
             train_fast(
                 args.data,
@@ -320,7 +325,7 @@ def continue_zoo(args: argparse.Namespace) -> None:
                 loop=stage_loop(steps, args.lr, **loop_kw),
                 **start,
             )
-        if args.install:
+        if args.install and not args.lite_only:
             install(out, name)
         if not args.lite_steps:
             continue

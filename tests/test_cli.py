@@ -775,6 +775,15 @@ def test_edges_of_the_bad_input_probe(pair, tmp_path, capsys) -> None:  # type: 
             "--steps", "1", "--crop", "32", "--batch-size", "1", "-q"]  # fmt: skip
     code, _, err = run(args, capsys)
     assert code == 0 and err == f"warning: {photos}: skipped 1 unreadable or tiny image(s)\n"
+    # --time-limit: the run stops at the first logging step (every 10th) past the limit and
+    # writes its model there
+    timed = tmp_path / "timed"
+    args = ["train", "fast", "--data", str(photos), "-s", str(style), "-o", str(timed),
+            "--steps", "500", "--crop", "32", "--batch-size", "1", "--widths", "4,8,8",
+            "--time-limit", "0.000001", "-q"]  # fmt: skip
+    code, _, err = run(args, capsys)
+    assert code == 0, err
+    assert json.loads((timed / "config.json").read_text())["training"]["steps"] == 10
 
 
 def _sigterm_when(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from brushwork.errors import OptionError
 from brushwork.nets.norm import shared_statistics
@@ -103,3 +104,30 @@ def test_widening_refuses_transposed_convs() -> None:
 
     with pytest.raises(OptionError, match="transposed"):
         widened(TransformerNet(TransformerConfig(widths=(4, 4, 4), upsample="transpose")))
+
+
+@pytest.mark.parametrize("hw", [(16, 16), (37, 50), (17, 33)])
+def test_a_border_is_reflected_context_cropped_off_again(hw: tuple[int, int]) -> None:
+    torch.manual_seed(0)
+    plain = TransformerNet(TINY).eval()
+    bordered = TransformerNet(TransformerConfig(widths=(4, 8, 8), residual_blocks=1, border=15))
+    bordered.load_state_dict(plain.state_dict())  # a border adds no weights
+    x = torch.rand(1, 3, *hw)
+    with torch.no_grad():
+        y = bordered.eval()(x)
+        by_hand = plain(F.pad(x, (15, 15, 15, 15), mode="reflect"))[..., 15:-15, 15:-15]
+    assert y.shape == x.shape
+    torch.testing.assert_close(y, by_hand)
+    # the border changes the picture's edge (context) but not what the plain net is
+    with torch.no_grad():
+        assert not torch.allclose(y, plain(x), atol=1e-4)
+
+
+def test_border_is_checked_and_left_out_of_older_configs() -> None:
+    assert "border" not in TransformerConfig().to_dict()  # old config.json files stay as they are
+    cfg = TransformerConfig(border=15)
+    assert TransformerConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(OptionError, match="border"):
+        TransformerConfig(border=16)  # wider than the smallest picture can reflect
+    with pytest.raises(OptionError, match="border"):
+        TransformerConfig(border=-1)

@@ -208,3 +208,28 @@ def test_jitter_scores_the_output_and_photo_at_one_random_offset(small) -> None:
     assert (dy, dx) != (0, 0) and float(unshifted["total"]) != pytest.approx(float(parts["total"]))
     with pytest.raises(OptionError, match="jitter"):
         FastRecipe(crop=48, jitter=24)
+
+
+def test_a_time_limit_ends_the_run_with_a_model_at_the_step_reached(
+    tmp_path: Path, data: Path
+) -> None:
+    from brushwork.weights import read_safetensors
+
+    out, style = tmp_path / "m", data / "style" / "starry_night.jpg"
+    timed = loop(50, log_every=3, checkpoint_every=0, time_limit=1e-6)
+    result = train_fast(data / "content", style, out, recipe=RECIPE, loop=timed, progress=False)
+    # the clock is read on logging steps only: the first one past the limit ends the run
+    assert result.steps == 3
+    assert read_model(out).config["training"]["steps"] == 3
+    assert read_safetensors(out / CHECKPOINT_FILE)[1]["step"] == "3"
+    assert [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()] == [
+        3
+    ]
+    # and it goes on from there, logging every third step and the last
+    train_fast(data / "content", style, out, recipe=RECIPE, loop=loop(8, log_every=3),
+               resume=True, progress=False)  # fmt: skip
+    assert [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()] == [
+        3, 6, 8]  # fmt: skip
+    assert read_model(out).config["training"]["steps"] == 8
+    with pytest.raises(OptionError, match="time limit"):
+        loop(5, time_limit=-1.0)

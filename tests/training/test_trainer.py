@@ -130,3 +130,21 @@ def test_unknown_method_names_suggest_the_closest(capsys: pytest.CaptureFixture[
     assert main(["methods"]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in ("fast", "adain", "optimize", "sr"))
+
+
+def test_a_diverged_loss_stops_the_run_on_every_cpu_step_and_every_tenth_gpu_step() -> None:
+    from brushwork.training.trainer import StepContext
+
+    p = torch.nn.Parameter(torch.ones(1))
+    opts = {"net": torch.optim.SGD([p], lr=0.1)}
+
+    def nan() -> torch.Tensor:
+        return p.sum() * float("nan")
+
+    with pytest.raises(OptionError, match="diverged at step 1 "):
+        StepContext(opts, "fp32", torch.device("cpu"), 0).update(nan(), "net")
+    # on a GPU reading the loss would wait for the device mid-step: it is read on the steps
+    # that complete a multiple of ten (where checkpoints fall), not on the others
+    StepContext(opts, "fp32", torch.device("cuda"), 0).update(nan(), "net")
+    with pytest.raises(OptionError, match="diverged at step 10 "):
+        StepContext(opts, "fp32", torch.device("cuda"), 9).update(nan(), "net")
