@@ -122,3 +122,36 @@ def test_a_widened_stage_continues_the_same_net_at_twice_the_widths(
     train_fast(data / "content", style, out, recipe=recipe, loop=loop, init=wide, progress=False)
     assert zoo_scripts.stage_history(out)[1]["stage"].startswith("widened")
     sys.modules.pop("train_zoo", None)
+
+
+def test_a_border_keeps_the_weights_and_is_recorded_at_install(
+    tmp_path: Path,
+    data: Path,
+    zoo_scripts,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from brushwork.nets.registry import load_net
+
+    net = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
+    loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
+    model = tmp_path / "work" / "m_gpu"
+    train_fast(data / "content", data / "style" / "starry_night.jpg", model,
+               recipe=FastRecipe(crop=48, style_size=64, net=net), loop=loop, progress=False)  # fmt: skip
+    plain = load_net(read_model(model)).eval()
+    zoo_scripts.set_border(model, 15)
+    bordered = read_model(model)
+    assert bordered.config["config"]["border"] == 15
+    assert bordered.config["recipe"]["net"]["border"] == 15  # a later stage trains with it
+    x = torch.rand(1, 3, 40, 52)
+    with torch.no_grad():
+        y = load_net(bordered).eval()(x)
+        by_hand = plain(F.pad(x, (15, 15, 15, 15), mode="reflect"))[..., 15:-15, 15:-15]
+    torch.testing.assert_close(y, by_hand)
+    monkeypatch.setattr(zoo_scripts, "ZOO_DIR", tmp_path / "zoo")
+    zoo_scripts.install(model, "m", note="on a lent GPU")
+    stage = read_model(tmp_path / "zoo" / "m").config["stages"][-1]
+    assert stage["stage"] == "m_gpu" and stage["note"] == "on a lent GPU"
+    assert stage["border"] == 15 and stage["widths"] == [4, 8, 8]
