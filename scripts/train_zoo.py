@@ -197,14 +197,7 @@ def main() -> None:
                 args.data,
                 args.styles_dir / file,
                 out,
-                recipe=FastRecipe(
-                    crop=args.crop,
-                    style_size=style_size,
-                    content_weight=args.content_weight,
-                    style_weight=args.style_weight or st.style_weight,
-                    tv_weight=args.tv_weight,
-                    net=net,
-                ),
+                recipe=style_recipe(args, style_size, st.style_weight, net),
                 loop=LoopConfig(steps=st.steps, **(loop_kw | {"lr": st.lr})),
                 init=init,
                 resume=stage(out) == "resume",
@@ -234,6 +227,25 @@ def main() -> None:
                 install(lite, f"{name}_lite")
 
 
+def style_recipe(
+    args: argparse.Namespace,
+    style_size: int,
+    style_weight: float,
+    net: TransformerConfig,
+    **extra: Any,
+) -> FastRecipe:
+    """A style's recipe from the command line (``--style-weight`` overrides the style's own)."""
+    return FastRecipe(
+        crop=args.crop,
+        style_size=style_size,
+        content_weight=args.content_weight,
+        style_weight=args.style_weight or style_weight,
+        tv_weight=args.tv_weight,
+        net=net,
+        **extra,
+    )
+
+
 def gpu_zoo(args: argparse.Namespace, net: TransformerConfig, loop_kw: dict[str, Any]) -> None:
     """The paper's recipe on a GPU (``--gpu``): each style from scratch at full width, 256 px
     crops, lr 1e-3, at the balance its CPU stages settled on, with the stability loss and the
@@ -250,15 +262,13 @@ def gpu_zoo(args: argparse.Namespace, net: TransformerConfig, loop_kw: dict[str,
             args.data,
             args.styles_dir / file,
             out,
-            recipe=FastRecipe(
-                crop=args.crop,
-                style_size=style_size,
-                content_weight=args.content_weight,
-                style_weight=args.style_weight or STAGES[name][-1].style_weight,
-                tv_weight=args.tv_weight,
+            recipe=style_recipe(
+                args,
+                style_size,
+                STAGES[name][-1].style_weight,
+                net,
                 jitter=args.jitter,
                 temporal_weight=args.temporal_weight,
-                net=net,
             ),
             loop=LoopConfig(steps=args.steps, lr=1e-3, **loop_kw),
             resume=stage(out) == "resume",

@@ -14,6 +14,7 @@ from brushwork.training.fast import FastRecipe, train_fast
 from brushwork.training.loop import LoopConfig
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+ONE_STEP = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_install_keeps_a_multi_style_models_gallery(
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     net = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)
-    loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
+    loop = ONE_STEP
     model = tmp_path / "work" / "m"
     train_fast(data / "content", data / "style" / "starry_night.jpg", model,
                recipe=FastRecipe(crop=48, style_size=64, net=net), loop=loop, progress=False)  # fmt: skip
@@ -101,7 +102,7 @@ def test_a_widened_stage_continues_the_same_net_at_twice_the_widths(
     from brushwork.nets.registry import load_net
 
     net = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
-    loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
+    loop = ONE_STEP
     style = data / "style" / "starry_night.jpg"
     bundled = _bundled(tmp_path / "bundled", data, net, loop, [{"stage": "a", "steps": 1}])
     wide = train_zoo.widen_model(bundled, tmp_path / "wide")
@@ -136,10 +137,8 @@ def test_a_border_keeps_the_weights_and_is_recorded_at_install(
     from brushwork.nets.registry import load_net
 
     net = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
-    loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
-    model = tmp_path / "work" / "m_gpu"
-    train_fast(data / "content", data / "style" / "starry_night.jpg", model,
-               recipe=FastRecipe(crop=48, style_size=64, net=net), loop=loop, progress=False)  # fmt: skip
+    loop = ONE_STEP
+    model = _bundled(tmp_path / "work" / "m_gpu", data, net, loop, [])
     plain = load_net(read_model(model)).eval()
     zoo_scripts.set_border(model, 15)
     bordered = read_model(model)
