@@ -317,7 +317,7 @@ def continue_zoo(args: argparse.Namespace) -> None:
         if args.style_weight:
             recipe = dataclasses.replace(recipe, style_weight=args.style_weight)
         out = args.work / f"{name}_{args.tag}"
-        if args.lite_only:  # the teacher is the bundled net itself
+        if args.lite_only:  # the teacher is the bundled net itself (done: no stage to train)
             out = bundled
         steps = args.steps or CONTINUE.steps
         start = continued(bundled, out)
@@ -325,7 +325,7 @@ def continue_zoo(args: argparse.Namespace) -> None:
             start["init"] = widen_model(bundled, args.work / f"{name}_{args.tag}_widened")
             recipe = dataclasses.replace(recipe, net=TransformerConfig.from_dict(
                 read_model(start["init"]).config["config"]))  # fmt: skip
-        if stage(out) != "done" and not args.lite_only:
+        if stage(out) != "done":
             print(f"== {name}: {steps} more steps from {start['init']}")
             train_fast(
                 args.data,

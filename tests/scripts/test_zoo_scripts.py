@@ -76,9 +76,7 @@ def test_install_keeps_a_multi_style_models_gallery(
 ) -> None:
     net = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)
     loop = ONE_STEP
-    model = tmp_path / "work" / "m"
-    train_fast(data / "content", data / "style" / "starry_night.jpg", model,
-               recipe=FastRecipe(crop=48, style_size=64, net=net), loop=loop, progress=False)  # fmt: skip
+    model = _bundled(tmp_path / "work" / "m", data, net, loop, [])
     zoo = tmp_path / "zoo"
     gallery = zoo / "m" / "paintings"
     gallery.mkdir(parents=True)
