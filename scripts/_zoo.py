@@ -91,7 +91,8 @@ def set_border(folder: Path, border: int) -> None:
     config = dict(model.config)
     config["config"] = config["config"] | {"border": border}
     config["recipe"] = recipe_of(config) | {"net": recipe_of(config)["net"] | {"border": border}}
-    write_model(folder, model.state, config)
+    stored = next(v.dtype for v in model.state.values() if v.is_floating_point())
+    write_model(folder, model.state, config, dtype=stored)  # a bundled model stays float16
 
 
 def install(folder: Path, name: str, note: str = "") -> None:

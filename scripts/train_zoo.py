@@ -133,7 +133,9 @@ def main() -> None:
     ap.add_argument("--lite-steps", type=int, default=LITE_STEPS, help="0: no lite styles")
     ap.add_argument("--from-scratch", action="store_true", help="the original chain, not a stage")
     ap.add_argument("--lr", type=float, default=CONTINUE.lr, help="of the continued stage")
-    ap.add_argument("--jitter", type=int, default=CONTINUE.jitter)
+    ap.add_argument(
+        "--jitter", type=int, default=CONTINUE.jitter, help="of the stage and the lite twin"
+    )
     ap.add_argument("--temporal-weight", type=float, default=CONTINUE.temporal_weight)
     ap.add_argument(
         "--tag", default=time.strftime("%Y%m%d"), help="names this run's stage folders (resume)"
@@ -303,8 +305,13 @@ def widen_model(bundled: Path, folder: Path) -> Path:
 
 
 def continue_zoo(args: argparse.Namespace) -> None:
-    """One more stage for every bundled style (and its lite twin), from the bundled weights."""
-    loop_kw = dict(batch_size=args.batch_size, device=args.device)
+    """One more stage for every bundled style (and its lite twin), from the bundled weights
+    (on a lent GPU too: ``--device cuda --batch-size 8 --time-limit S``)."""
+    loop_kw: dict[str, Any] = dict(
+        batch_size=args.batch_size, device=args.device, time_limit=args.time_limit
+    )
+    if args.device.startswith("cuda"):  # ~20 steps/s: checkpoints and previews every 500
+        loop_kw |= dict(checkpoint_every=500, preview_every=500)
     for name, (file, _size, _desc) in ZOO.items():
         if args.only and name not in args.only:
             continue
@@ -347,8 +354,13 @@ def continue_zoo(args: argparse.Namespace) -> None:
                 args.data,
                 out,
                 lite,
-                recipe=LiteRecipe(crop=LITE_CROP, feature_layers=features, texture_weight=texture),
-                loop=stage_loop(args.lite_steps, lr, preview_every=100, **loop_kw),
+                recipe=LiteRecipe(
+                    crop=LITE_CROP,
+                    feature_layers=features,
+                    texture_weight=texture,
+                    jitter=args.jitter,
+                ),
+                loop=stage_loop(args.lite_steps, lr, **(dict(preview_every=100) | loop_kw)),
                 **continued(ZOO_DIR / f"{name}_lite", lite),
             )
         if args.install:

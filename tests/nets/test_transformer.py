@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from brushwork.errors import OptionError
 from brushwork.nets.norm import shared_statistics
-from brushwork.nets.transformer import TransformerConfig, TransformerNet
+from brushwork.nets.transformer import TransformerConfig, TransformerNet, reflect_pad
 
 TINY = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
 
@@ -123,11 +123,28 @@ def test_a_border_is_reflected_context_cropped_off_again(hw: tuple[int, int]) ->
         assert not torch.allclose(y, plain(x), atol=1e-4)
 
 
+def test_a_border_wider_than_the_picture_is_reflected_in_steps() -> None:
+    # 32 px around a 16 px picture: one reflection reaches 15 px, a second the other 17
+    x = torch.arange(16.0).reshape(1, 1, 1, 16).expand(1, 3, 16, 16)
+    y = reflect_pad(x, 32)
+    assert y.shape == (1, 3, 80, 80)
+    row = y[0, 0, 40].tolist()
+    first = F.pad(x, (15, 15, 15, 15), mode="reflect")
+    torch.testing.assert_close(y, F.pad(first, (17, 17, 17, 17), mode="reflect"))
+    assert row[32:48] == list(range(16))  # the picture itself in the middle
+    # by hand: the first reflection is 15..1 | 0..15 | 14..0, the second reflects that again
+    assert row[31] == 1.0 and row[17] == 15.0 and row[16] == 14.0 and row[0] == 2.0
+    torch.manual_seed(0)
+    net = TransformerNet(TransformerConfig(widths=(4, 8, 8), residual_blocks=1, border=32))
+    with torch.no_grad():
+        assert net.eval()(torch.rand(1, 3, 16, 20)).shape == (1, 3, 16, 20)
+
+
 def test_border_is_checked_and_left_out_of_older_configs() -> None:
     assert "border" not in TransformerConfig().to_dict()  # old config.json files stay as they are
     cfg = TransformerConfig(border=15)
     assert TransformerConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(OptionError, match="border"):
-        TransformerConfig(border=16)  # wider than the smallest picture can reflect
+        TransformerConfig(border=33)  # wider than MAX_BORDER
     with pytest.raises(OptionError, match="border"):
         TransformerConfig(border=-1)

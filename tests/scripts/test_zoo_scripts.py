@@ -152,3 +152,8 @@ def test_a_border_keeps_the_weights_and_is_recorded_at_install(
     stage = read_model(tmp_path / "zoo" / "m").config["stages"][-1]
     assert stage["stage"] == "m_gpu" and stage["note"] == "on a lent GPU"
     assert stage["border"] == 15 and stage["widths"] == [4, 8, 8]
+    installed = tmp_path / "zoo" / "m"
+    zoo_scripts.set_border(installed, 32)  # widened later: the bundled file stays float16
+    again = read_model(installed)
+    assert again.config["config"]["border"] == 32
+    assert {v.dtype for v in again.state.values() if v.is_floating_point()} == {torch.float16}

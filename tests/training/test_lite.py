@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from brushwork.losses.style import gram_matrix
 from brushwork.modelfile import read_model
 from brushwork.nets.lite import LiteConfig
 from brushwork.nets.registry import load_net
@@ -77,3 +78,40 @@ def test_texture_term_matches_the_teachers_gram_per_photo() -> None:
     assert both.one_gram_term(with_style_image=True).style_weight == 0.5
     assert both.one_gram_term(with_style_image=False).style_weight == 0.0
     assert both.one_gram_term(with_style_image=False).texture_weight == 2.0
+
+
+def test_jitter_scores_student_and_teacher_at_one_random_offset() -> None:
+    import pytest
+
+    from brushwork.errors import OptionError
+    from brushwork.nets.lite import LiteNet
+    from brushwork.training.lite import LiteStyleRecipe
+
+    torch.manual_seed(0)
+    cfg = LiteConfig(widths=(8, 16, 16), residual_blocks=1)
+    teacher, student = LiteNet(cfg).eval(), LiteNet(cfg)
+    recipe = LiteRecipe(crop=32, net=cfg, feature_layers={"relu2_2": 1.0}, jitter=5)
+    r = LiteStyleRecipe(recipe, teacher, None, describe={}, folder=Path("/nonexistent"))
+    batch = torch.rand(2, 3, 32, 32)
+    torch.manual_seed(3)
+    parts = r.losses(student, batch)
+    torch.manual_seed(3)
+    dy, dx = (int(v) for v in torch.randint(5, (2,)))
+    with torch.no_grad():
+        y, target = student(batch), teacher(batch).clamp(0, 1)
+        crop = (..., slice(dy, dy + 28), slice(dx, dx + 28))
+        r.loss.set_content(target[crop])
+        r.loss.style_targets = {k: gram_matrix(v) for k, v in r.loss.content_targets.items()}
+        expected = r.loss(y[crop])
+        pixel = torch.nn.functional.mse_loss(y, target)  # the pixel term sees the whole picture
+    assert (dy, dx) != (0, 0)
+    assert float(parts["content"]) == pytest.approx(float(expected["content"]), rel=1e-5)
+    assert float(parts["style"]) == pytest.approx(float(expected["style"]), rel=1e-5)
+    assert float(parts["pixel"]) == pytest.approx(float(pixel), rel=1e-5)
+    with torch.no_grad():
+        unshifted = r.loss(y[..., :28, :28])  # the targets of the drawn offset, another crop
+    assert float(unshifted["content"]) != pytest.approx(float(parts["content"]), rel=1e-3)
+    assert "jitter" not in LiteRecipe().to_dict()  # older recipes stay as they are
+    assert LiteRecipe.from_dict(recipe.to_dict()) == recipe
+    with pytest.raises(OptionError, match="jitter"):
+        LiteRecipe(crop=32, jitter=16)

@@ -129,6 +129,7 @@ def train_lite_cmd(
         float, typer.Option(help="Weight of the teacher's Gram statistics (its texture).")
     ] = 1.0,
     widths: Annotated[str, typer.Option(help="Lite net widths.")] = "16,32,64",
+    jitter: JitterOpt = 0,
     preview_every: PreviewOpt = 100,
     checkpoint_every: CheckpointOpt = 50,
     time_limit: TimeLimitOpt = 0.0,
@@ -151,6 +152,7 @@ def train_lite_cmd(
         style_weight=style_weight,
         pixel_weight=pixel_weight,
         texture_weight=texture_weight,
+        jitter=jitter,
         net=LiteRecipe.net_options({"widths": parse_ints(widths, "--widths")}),
     )
     loop = _loop_config(locals())

@@ -28,9 +28,19 @@ from brushwork.options import OMIT_DEFAULT, Options
 UPSAMPLES = ("nearest", "bilinear", "transpose")
 
 
-#: the widest border a net may add: a reflection must be narrower than the picture, and the
-#: smallest picture brushwork takes is 16 px (:data:`brushwork.image.MIN_SIDE`)
-MAX_BORDER = 15
+#: the widest border a net may add (:func:`reflect_pad` reflects in steps, so a border may be
+#: wider than the smallest picture, 16 px: :data:`brushwork.image.MIN_SIDE`)
+MAX_BORDER = 32
+
+
+def reflect_pad(x: torch.Tensor, border: int) -> torch.Tensor:
+    """``x`` (B, C, H, W) with ``border`` reflected pixels on every side, in steps of less than
+    the current side where one reflection cannot reach (a 16 px picture and a 32 px border)."""
+    while border > 0:
+        step = min(border, x.shape[-2] - 1, x.shape[-1] - 1)
+        x = F.pad(x, (step, step, step, step), mode="reflect")
+        border -= step
+    return x
 
 
 @dataclass(frozen=True)
@@ -47,8 +57,9 @@ class TransformerConfig(Options):
         border: pixels of context the net adds around its input (reflection) and crops off its
             output again. A net trained long enough learns to paint a frame along the picture's
             edge that games the Gram statistics (a purple band ~15 px wide on the GPU-trained
-            styles); with a border that frame falls outside the picture. At most 15, so that
-            the smallest picture (16 px) can still be reflected; 0 (older nets) adds nothing.
+            styles); with a border that frame falls outside the picture. A net trained with a
+            border learns the frame further in, so those nets take a wider one at inference
+            (at most :data:`MAX_BORDER`); 0 (older nets) adds nothing.
     """
 
     kind: ClassVar[str] = "transformer"
@@ -199,7 +210,7 @@ class TransformerNet(nn.Module):
             raise OptionError(f"TransformerNet: expected (B, 3, H, W), got {tuple(x.shape)}")
         b = self.config.border
         if b:
-            x = F.pad(x, (b, b, b, b), mode="reflect")
+            x = reflect_pad(x, b)
         y = run_padded(lambda y: self.to_rgb(self.decoder(self.residual(self.encoder(y)))), x, 4)
         return y[..., b : y.shape[-2] - b, b : y.shape[-1] - b] if b else y
 

@@ -29,7 +29,8 @@ from brushwork.losses.style import gram_matrix
 from brushwork.modelfile import read_model
 from brushwork.nets.lite import LiteConfig, LiteNet
 from brushwork.nets.registry import load_net
-from brushwork.options import Options
+from brushwork.ops.jitter import check_jitter, random_jitter
+from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
@@ -53,6 +54,11 @@ class LiteRecipe(Options):
         texture_weight: weight of matching the Gram matrices of the teacher's output at
             ``feature_layers`` (per photo; free: those features are computed anyway); used
             only without a style image, so one Gram term is ever on.
+        jitter: the losses see the student's output and the teacher's at one random offset
+            of up to ``jitter`` - 1 pixels, a new one every step
+            (:func:`~brushwork.ops.jitter.random_jitter`): without it the student learns the
+            hatching of a net whose 4-pixel grid lines up with VGG's pooling, as its teachers
+            did before they were trained with it. 0 (older recipes) shifts nothing.
         net: the student's config.
     """
 
@@ -71,8 +77,10 @@ class LiteRecipe(Options):
     pixel_weight: float = 1e6
     texture_weight: float = 1.0
     net: LiteConfig = field(default_factory=LiteConfig)
+    jitter: int = field(default=0, metadata=OMIT_DEFAULT)  # older recipes have none
 
     def __post_init__(self) -> None:
+        check_jitter(self.jitter, self.crop)
         check_layers(self.feature_layers)
         check_layers(self.style_layers)
         check_weights(self, ("feature_weight", "style_weight", "pixel_weight", "texture_weight"))
@@ -132,13 +140,15 @@ class LiteStyleRecipe(FastStyleRecipe):
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         with torch.no_grad():
             target = batch if self.teacher is None else self.teacher(batch).clamp(0, 1)
-            self.loss.set_content(target)
+        y = net(batch)
+        seen, shown = random_jitter(self.recipe.jitter, y, target)  # one offset for both
+        with torch.no_grad():
+            self.loss.set_content(shown)
             if self.texture:  # the teacher's own texture statistics, per photo
                 self.loss.style_targets = {
                     k: gram_matrix(v) for k, v in self.loss.content_targets.items()
                 }
-        y = net(batch)
-        parts: dict[str, torch.Tensor] = self.loss(y)
+        parts: dict[str, torch.Tensor] = self.loss(seen)
         parts["pixel"] = F.mse_loss(y.float(), target.float())
         parts["total"] = parts["total"] + self.recipe.pixel_weight * parts["pixel"]
         return parts
