@@ -120,7 +120,9 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="train only these styles")
     ap.add_argument("--identity-steps", type=int, default=300)
     ap.add_argument("--steps", type=int, default=None, help="one stage of this many steps")
-    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument(
+        "--crop", type=int, default=None, help="crop size (default: 128; a stage: the bundled one)"
+    )
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--identity-lr", type=float, default=2e-3)
     ap.add_argument("--content-weight", type=float, default=1.0)
@@ -155,6 +157,7 @@ def main() -> None:
         return
     if args.gpu:
         args.widths, args.crop, args.steps = "32,64,128", 256, args.steps or 40000
+    args.crop = args.crop or 128
     net = TransformerConfig(widths=tuple(int(w) for w in args.widths.split(",")))
     loop_kw = dict(
         batch_size=args.batch_size,
@@ -323,6 +326,8 @@ def continue_zoo(args: argparse.Namespace) -> None:
         )
         if args.style_weight:
             recipe = dataclasses.replace(recipe, style_weight=args.style_weight)
+        if args.crop:  # e.g. 128 px on a CPU for a net trained at 256 on a GPU
+            recipe = dataclasses.replace(recipe, crop=args.crop)
         out = args.work / f"{name}_{args.tag}"
         if args.lite_only:  # the teacher is the bundled net itself (done: no stage to train)
             out = bundled

@@ -157,3 +157,28 @@ def test_a_border_keeps_the_weights_and_is_recorded_at_install(
     again = read_model(installed)
     assert again.config["config"]["border"] == 32
     assert {v.dtype for v in again.state.values() if v.is_floating_point()} == {torch.float16}
+
+
+def test_a_continued_stage_keeps_the_bundled_crop_unless_told(
+    tmp_path: Path,
+    data: Path,
+    zoo_scripts,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import train_zoo  # scripts/train_zoo.py (its folder is on the path)
+
+    net = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
+    _bundled(tmp_path / "zoo" / "starry_night", data, net, ONE_STEP, [{"stage": "a", "steps": 1}])
+    monkeypatch.setattr(train_zoo, "ZOO_DIR", tmp_path / "zoo")
+    args = ["--only", "starry_night", "--steps", "1", "--lite-steps", "0", "--batch-size", "1",
+            "--device", "cpu", "--data", str(data / "content"), "--work", str(tmp_path / "w"),
+            "--styles-dir", str(data / "style")]  # fmt: skip
+    crops = {}
+    for tag, extra in {"bundled": [], "told": ["--crop", "32"]}.items():
+        monkeypatch.setattr(sys, "argv", ["train_zoo.py", *args, "--tag", tag, *extra])
+        train_zoo.main()
+        stage = zoo_scripts.stage_history(tmp_path / "w" / f"starry_night_{tag}")[-1]
+        assert stage["steps"] == 1 and stage["temporal_weight"] == 3e6
+        crops[tag] = stage["crop"]
+    assert crops == {"bundled": 48, "told": 32}  # a GPU net continued at 128 px on a CPU
+    sys.modules.pop("train_zoo", None)
