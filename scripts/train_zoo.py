@@ -319,15 +319,15 @@ def continue_zoo(args: argparse.Namespace) -> None:
         if args.only and name not in args.only:
             continue
         bundled = ZOO_DIR / name
+        # the bundled recipe, with what was asked for (style weight and crop only when given:
+        # a stage keeps the bundled crop, as a GPU net continued at 128 px paints half-size strokes)
+        told = {"style_weight": args.style_weight, "crop": args.crop}
         recipe = dataclasses.replace(
             FastRecipe.from_dict(recipe_of(read_model(bundled).config)),
             jitter=args.jitter,
             temporal_weight=args.temporal_weight,
+            **{k: v for k, v in told.items() if v},
         )
-        if args.style_weight:
-            recipe = dataclasses.replace(recipe, style_weight=args.style_weight)
-        if args.crop:  # e.g. 128 px on a CPU for a net trained at 256 on a GPU
-            recipe = dataclasses.replace(recipe, crop=args.crop)
         out = args.work / f"{name}_{args.tag}"
         if args.lite_only:  # the teacher is the bundled net itself (done: no stage to train)
             out = bundled

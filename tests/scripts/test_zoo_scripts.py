@@ -180,5 +180,5 @@ def test_a_continued_stage_keeps_the_bundled_crop_unless_told(
         stage = zoo_scripts.stage_history(tmp_path / "w" / f"starry_night_{tag}")[-1]
         assert stage["steps"] == 1 and stage["temporal_weight"] == 3e6
         crops[tag] = stage["crop"]
-    assert crops == {"bundled": 48, "told": 32}  # a GPU net continued at 128 px on a CPU
+    assert crops == {"bundled": 48, "told": 32}  # the bundled net's crop unless --crop is given
     sys.modules.pop("train_zoo", None)
