@@ -25,6 +25,7 @@ benchmarks/heldout/paintings.txt, which no trainer may draw), as the paper train
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from _zoo import install  # scripts/_zoo.py
@@ -61,6 +62,10 @@ def main() -> None:
     ap.add_argument("--init", type=Path, default=ZOO_DIR / NAME,
                     help="--paintings: the decoder to continue (default: the bundled one; "
                     "stages/adain_20261203p: 6000 steps on the paintings)")  # fmt: skip
+    ap.add_argument("--jitter", type=int, help="--paintings: the recipe's output jitter "
+                    "(8: the shift that removes the grid-locked stripes)")  # fmt: skip
+    ap.add_argument("--time-limit", type=float, default=0.0,
+                    help="--paintings: stop and write the model after this many seconds")  # fmt: skip
     args = ap.parse_args()
     if args.paintings:
         continue_on_paintings(args)
@@ -117,17 +122,21 @@ def held_out_stems() -> list[str]:
 def continue_on_paintings(args: argparse.Namespace) -> None:
     """One more stage of the bundled decoder, on every painting but the held-out ones."""
     from _zoo import continued, stage_loop
-    from brushwork.modelfile import read_model
+    from brushwork.modelfile import read_model, recipe_of
 
     bundled, out = args.init, args.work / f"{NAME}_{args.tag}"
-    recipe = AdaINRecipe.from_dict(read_model(bundled).config["recipe"]["recipe"])
+    recipe = AdaINRecipe.from_dict(recipe_of(read_model(bundled).config))
+    if args.jitter is not None:
+        recipe = replace(recipe, jitter=args.jitter)
     print(f"== {NAME}, stage {args.tag}: {args.paintings} steps", flush=True)
     train_adain(
         args.data,
         [args.styles_dir, args.styles_dir.parent / "paintings"],
         out,
         recipe=recipe,
-        loop=stage_loop(args.paintings, 2e-4, checkpoint_every=25, preview_every=100),
+        loop=stage_loop(
+            args.paintings, 2e-4, checkpoint_every=25, preview_every=100, time_limit=args.time_limit
+        ),
         held_out=held_out_stems(),
         **continued(bundled, out),
         description="AdaIN decoder for VGG19 relu4_1 (any style image)",

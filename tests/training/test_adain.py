@@ -112,3 +112,39 @@ def test_identity_term_decodes_the_photo_with_itself(data: Path) -> None:
     assert float(parts["identity"]) == pytest.approx(expected, rel=1e-5)
     plain = float(parts["content"]) + 10.0 * float(parts["style"])
     assert float(parts["total"]) == pytest.approx(plain + 2.0 * expected, rel=1e-5)
+
+
+def test_jitter_scores_the_output_against_the_target_of_the_photo_shifted_alike(
+    data: Path,
+) -> None:
+    from brushwork.losses.content import content_loss
+    from brushwork.losses.moments import moment_loss
+    from brushwork.nets.adain import adaptive_instance_norm
+    from brushwork.ops.moments import mean_std
+
+    x = PhotoFolder(data / "content", crop=48).batch(0, 0, 2)
+    s = StyleSet([data / "style" / "mondrian.jpg"], 48).batch(0, 0, 2)
+    enc = load_vgg19(max_layer="relu4_1")
+    torch.manual_seed(0)
+    dec = AdaINDecoder(TINY)
+    recipe = AdaINRecipe(crop=48, decoder=TINY, jitter=7)
+    layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
+    with torch.no_grad():
+        torch.manual_seed(3)
+        parts, out = adain_losses(enc, dec, x, s, recipe)
+        torch.manual_seed(3)
+        dy, dx = (int(v) for v in torch.randint(7, (2,)))
+        fs = enc(s, layers)
+        y = enc(out[..., dy : dy + 42, dx : dx + 42], layers)
+        target = adaptive_instance_norm(enc(x[..., dy : dy + 42, dx : dx + 42], layers)[
+            "relu4_1"], fs["relu4_1"])  # fmt: skip
+        content = float(content_loss(y["relu4_1"], target))
+        style = sum(float(moment_loss(y[n], *mean_std(fs[n]))) for n in layers)
+        unshifted = float(content_loss(enc(out[..., :42, :42], layers)["relu4_1"], target))
+    assert (dy, dx) != (0, 0)
+    assert float(parts["content"]) == pytest.approx(content, rel=1e-4)
+    assert float(parts["style"]) == pytest.approx(style, rel=1e-4)
+    assert unshifted != pytest.approx(content, rel=1e-3)  # another offset scores differently
+    with pytest.raises(OptionError, match="jitter"):
+        AdaINRecipe(crop=48, jitter=24)
+    assert "jitter" not in RECIPE.to_dict()  # older recipes read and write as before

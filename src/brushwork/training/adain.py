@@ -32,8 +32,9 @@ from brushwork.losses.content import content_loss
 from brushwork.losses.moments import moment_loss
 from brushwork.modelfile import write_model
 from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm
+from brushwork.ops.jitter import check_jitter, random_jitter
 from brushwork.ops.moments import mean_std
-from brushwork.options import Options
+from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
@@ -70,6 +71,11 @@ class AdaINRecipe(Options):
             with Style-Attentional Networks", 2019): the photo decoded with itself as the style
             (``g(f(c))``) must give back the photo (pixel MSE). It keeps the decoder a faithful
             inverter while it learns to paint; 0 is the AdaIN paper's recipe.
+        jitter: the content and style losses see the output cropped at a random offset of up
+            to ``jitter`` - 1 pixels, a new one every step, and the content target is AdaIN of
+            the photo cropped the same way (:mod:`brushwork.ops.jitter`): the decoder upsamples
+            by 8 on VGG's own pooling grid, and without the shift it learns a stripe pattern
+            locked to that grid. 0 (the paper) keeps the grids aligned.
         decoder: the decoder's config.
     """
 
@@ -84,9 +90,11 @@ class AdaINRecipe(Options):
     style_weight: float = 10.0
     pixel_weight: float = 0.0
     identity_weight: float = 0.0
+    jitter: int = field(default=0, metadata=OMIT_DEFAULT)  # older recipes have none
     decoder: DecoderConfig = field(default_factory=DecoderConfig)
 
     def __post_init__(self) -> None:
+        check_jitter(self.jitter, self.crop)
         check_layers(self.style_layers)
         check_weights(self, ("content_weight", "style_weight", "pixel_weight", "identity_weight"))
         if self.content_weight + self.style_weight + self.pixel_weight <= 0:
@@ -106,7 +114,8 @@ def adain_losses(
 
     ``styles=None`` reconstructs: each photo is its own style. Content loss: mean squared
     difference of the output's relu4_1 features and the AdaIN target; style loss: the sum over
-    ``style_layers`` of :func:`moment_loss`.
+    ``style_layers`` of :func:`moment_loss`. With ``recipe.jitter`` both losses see the output
+    cropped at a random offset, against the target of the photo cropped the same way.
     """
     layer = recipe.decoder.layer
     wanted = sorted({layer, *recipe.style_layers})
@@ -118,8 +127,14 @@ def adain_losses(
     parts: dict[str, torch.Tensor] = {}
     total = out.new_zeros(()).float()
     if recipe.content_weight or recipe.style_weight:
-        fy = encoder(out, wanted if recipe.style_weight else [layer])
-        parts["content"] = content_loss(fy[layer], target)
+        seen, seen_target = out, target
+        if recipe.jitter > 1:
+            seen, shifted = random_jitter(recipe.jitter, out, photos)  # one offset for both
+            with torch.no_grad():
+                fcs = encoder(shifted, [layer])[layer]
+                seen_target = adaptive_instance_norm(fcs, fs[layer]) if fs is not None else fcs
+        fy = encoder(seen, wanted if recipe.style_weight else [layer])
+        parts["content"] = content_loss(fy[layer], seen_target.float())
         total = total + recipe.content_weight * parts["content"]
         if recipe.style_weight and fs is not None:
             parts["style"] = sum(
