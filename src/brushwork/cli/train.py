@@ -319,6 +319,7 @@ def train_adain_cmd(
         float, typer.Option(help="Share of style draws that are training photos.")
     ] = 0.25,
     color_jitter: Annotated[float, typer.Option(help="Style colour jitter, 0 to 1.")] = 0.5,
+    jitter: JitterOpt = 0,
     style_scale: Annotated[
         str, typer.Option(help="Range of the style's short side, in crops: 'low,high'.")
     ] = "1,2",
@@ -357,6 +358,7 @@ def train_adain_cmd(
         style_weight=style_weight,
         pixel_weight=pixel_weight,
         identity_weight=identity_weight,
+        jitter=jitter,
         decoder=AdaINRecipe.net_options(
             {"width": width, "layer": layer, "input_scale": input_scale}, field="decoder"
         ),
