@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--jitter", type=int, help="--paintings: the recipe's output jitter "
                     "(8: the shift that removes the grid-locked stripes)")  # fmt: skip
     ap.add_argument("--time-limit", type=float, default=0.0,
-                    help="--paintings: stop and write the model after this many seconds")  # fmt: skip
+                    help="--paintings: write the model after this many seconds")  # fmt: skip
     args = ap.parse_args()
     if args.paintings:
         continue_on_paintings(args)
