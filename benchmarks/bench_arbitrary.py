@@ -38,6 +38,7 @@ import torch.nn.functional as F
 import _judge  # benchmarks/_judge.py
 import brushwork as bw
 from brushwork import image as imageio
+from brushwork.devices import bf16_supported
 from brushwork.pipelines._common import style_tensor
 from brushwork.pipelines.optimize import OptimizeConfig, build_loss, optimize_result
 from brushwork.pipelines.refine import refine
@@ -231,17 +232,25 @@ def main() -> None:
         print(f"  one pass + refine reaches {args.steps} plain steps' loss "
               f"{statistics.median(speeds):.1f}x sooner (median; target >= 3x); "
               f"{never} of {len(rows)} never did within {args.steps} steps")  # fmt: skip
-    print(f"\n3. seconds per image at {large} px (median of {repeats}, style included; "
-          "target <= 1 s on 2 cores)")  # fmt: skip
+    print(f"\n3. seconds per image at {large} px (median of {repeats} after a warm-up, style "
+          "included; target <= 1 s on 2 cores)")  # fmt: skip
     img = _judge.held_photo(args.photos[0], large)
     painting = imageio.load(DATA / paintings[0]).rgb
-    for name, net in loaded.items():
-        secs = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            net.stylize(img, painting)
-            secs.append(time.perf_counter() - t)
-        print(f"  {name}: {statistics.median(secs):.2f} s")
+    fast = "bf16" if bf16_supported(torch.device("cpu")) else None
+    print(f"  {torch.get_num_threads()} threads; the CLI's default precision (auto) is "
+          f"{fast or 'fp32: this CPU has no fast bf16'}")  # fmt: skip
+    for name in loaded:
+        cells = []
+        for precision in ("fp32", *([fast] if fast else [])):
+            net = bw.load(name, precision=precision)
+            net.stylize(img, painting)  # warm-up
+            secs = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                net.stylize(img, painting)
+                secs.append(time.perf_counter() - t)
+            cells.append(f"{precision} {statistics.median(secs):.2f} s")
+        print(f"  {name}: {', '.join(cells)}")
     print(f"\n4. reconstruction PSNR of the photos at {args.size} px (alpha 0; target >= 28 dB)")
     for name, net in loaded.items():
         values = [psnr(net, p, args.size) for p in args.photos]
