@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+import torch
 from PIL import Image
 
 import brushwork as bw
+from brushwork.errors import OptionError
 from brushwork.modelfile import read_model
 from brushwork.nets.patchgan import PatchGANConfig
 from brushwork.nets.resnet_generator import ResnetConfig
@@ -26,15 +29,17 @@ CYC = dataclasses.replace(
 )
 
 
+@pytest.mark.parametrize("noise", [0.0, 0.2])
 def test_cyclegan_resumes_bit_exactly_with_its_pools(
-    halves: tuple[Path, Path], tmp_path: Path
+    halves: tuple[Path, Path], tmp_path: Path, noise: float
 ) -> None:
     a, b = halves
+    recipe = dataclasses.replace(CYC, cycle_noise=noise)
     whole, parts = tmp_path / "whole", tmp_path / "parts"
-    cyclegan.train_cyclegan(a, b, whole, recipe=CYC, loop=loop(4), progress=False)
-    cyclegan.train_cyclegan(a, b, parts, recipe=CYC, loop=loop(2), progress=False)
-    cyclegan.train_cyclegan(a, b, parts, recipe=CYC, loop=loop(4), resume=True, progress=False)
-    same_weights(whole, parts)
+    cyclegan.train_cyclegan(a, b, whole, recipe=recipe, loop=loop(4), progress=False)
+    cyclegan.train_cyclegan(a, b, parts, recipe=recipe, loop=loop(2), progress=False)
+    cyclegan.train_cyclegan(a, b, parts, recipe=recipe, loop=loop(4), resume=True, progress=False)
+    same_weights(whole, parts)  # the cycle noise comes from the checkpointed generator
     model = read_model(whole)
     assert {k.split(".")[0] for k in model.state} == {"g_ab", "g_ba", "d_a", "d_b"}
     assert model.config["directions"] == ["AtoB", "BtoA"]
@@ -42,3 +47,28 @@ def test_cyclegan_resumes_bit_exactly_with_its_pools(
     assert forward.translates == ("photo", "labels") and back.translates == ("labels", "photo")
     x = Image.open(next(a.iterdir()))
     assert forward(x).tobytes() != back(x).tobytes()
+    assert read_model(whole).config["recipe"].get("cycle_noise") == (noise or None)
+
+
+def test_cycle_noise_is_gaussian_of_the_given_std_from_torchs_generator() -> None:
+    x = torch.linspace(-1, 1, 2 * 3 * 64 * 64).reshape(2, 3, 64, 64)
+    assert cyclegan.noisy(x, 0.0) is x
+    torch.manual_seed(5)
+    y = cyclegan.noisy(x, 0.25)
+    torch.manual_seed(5)
+    assert torch.equal(y, x + 0.25 * torch.randn_like(x))
+    assert float((y - x).std()) == pytest.approx(0.25, rel=0.02)
+    with pytest.raises(OptionError, match="cycle noise"):
+        dataclasses.replace(CYC, cycle_noise=-0.1)
+    assert "cycle_noise" not in CYC.to_dict()  # older recipes read and write as before
+
+
+def test_cycle_noise_changes_what_the_generators_learn(
+    halves: tuple[Path, Path], tmp_path: Path
+) -> None:
+    a, b = halves
+    for name, noise in (("plain", 0.0), ("noisy", 0.5)):
+        recipe = dataclasses.replace(CYC, cycle_noise=noise)
+        cyclegan.train_cyclegan(a, b, tmp_path / name, recipe=recipe, loop=loop(2), progress=False)
+    plain, noisy = read_model(tmp_path / "plain").state, read_model(tmp_path / "noisy").state
+    assert any(not torch.equal(plain[k], noisy[k]) for k in plain if k.startswith("g_ab."))

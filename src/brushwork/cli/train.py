@@ -609,6 +609,10 @@ def train_cyclegan_cmd(
         float, typer.Option(help="Identity weight as a share of lambda (0.5; 0: off).")
     ] = 0.5,
     pool_size: Annotated[int, typer.Option(help="Past fakes per discriminator (50).")] = 50,
+    cycle_noise: Annotated[
+        float,
+        typer.Option(help="Noise std on each image before its way back in the cycle (0: off)."),
+    ] = 0.0,
     gan_mode: GanModeOpt = "lsgan",
     width: Annotated[int, typer.Option(help="Generator channels (paper: 64).")] = 16,
     disc_width: Annotated[int, typer.Option(help="Discriminator channels (paper: 64).")] = 32,
@@ -650,6 +654,7 @@ def train_cyclegan_cmd(
             cycle_weight=cycle_weight,
             identity_weight=identity_weight,
             pool_size=pool_size,
+            cycle_noise=cycle_noise,
             decay_from=decay_from,
             domains=names,
             generator=CycleGANRecipe.net_options(

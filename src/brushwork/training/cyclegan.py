@@ -36,7 +36,7 @@ from brushwork.losses.cycle import cycle_loss, identity_loss
 from brushwork.modelfile import write_components
 from brushwork.nets.patchgan import PatchDiscriminator, PatchGANConfig
 from brushwork.nets.resnet_generator import ResnetConfig, ResnetGenerator
-from brushwork.options import Options
+from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.gan import (
     PAPER_LOOP,
     DecayingTrainer,
@@ -66,6 +66,12 @@ class CycleGANRecipe(Options):
         identity_weight: the identity terms' weight as a share of ``cycle_weight`` (paper:
             0.5; 0 turns them off).
         pool_size: past fakes each discriminator learns from (paper: 50).
+        cycle_noise: standard deviation of Gaussian noise added to each translated image
+            before it is translated back in the cycle terms (Chu, Zhmoginov and Sandler,
+            "CycleGAN, a Master of Steganography", 2017): a generator that hides the details it
+            needs for the way back in a faint signal (a photo's windows in near-invisible shades
+            of a label map's blue) loses them under the noise, so the information must show.
+            In the images' [-1, 1] units; 0 (the paper) adds none.
         beta1, decay_from: Adam's beta1 and the share of steps before the linear decay.
         generator, discriminator: the nets' configs (both generators alike, both
             discriminators alike).
@@ -80,6 +86,7 @@ class CycleGANRecipe(Options):
     cycle_weight: float = 10.0
     identity_weight: float = 0.5
     pool_size: int = 50
+    cycle_noise: float = field(default=0.0, metadata=OMIT_DEFAULT)  # older recipes have none
     beta1: float = 0.5
     decay_from: float = 0.5
     generator: ResnetConfig = field(default_factory=ResnetConfig)
@@ -92,8 +99,10 @@ class CycleGANRecipe(Options):
         check_decay(self.decay_from)
         if self.gan_mode not in GAN_MODES:
             raise OptionError(f"gan_mode must be one of {', '.join(GAN_MODES)}")
-        if self.cycle_weight < 0 or self.identity_weight < 0 or self.pool_size < 0:
-            raise OptionError("cycle and identity weights and the pool size must be >= 0")
+        if min(self.cycle_weight, self.identity_weight, self.pool_size, self.cycle_noise) < 0:
+            raise OptionError(
+                "cycle and identity weights, cycle noise and the pool size must be >= 0"
+            )
         if self.discriminator.in_channels != 3:
             raise OptionError("CycleGAN's discriminators see one image: in_channels 3")
 
@@ -187,8 +196,8 @@ class CycleGANTrainer(DecayingTrainer):
             fake_b, fake_a = g_ab(a), g_ba(b)
             gan_ab = gan_loss(d_b(fake_b), True, mode)
             gan_ba = gan_loss(d_a(fake_a), True, mode)
-            cyc = cycle_loss(a, g_ba(fake_b), r.cycle_weight) + cycle_loss(
-                b, g_ab(fake_a), r.cycle_weight
+            cyc = cycle_loss(a, g_ba(noisy(fake_b, r.cycle_noise)), r.cycle_weight) + cycle_loss(
+                b, g_ab(noisy(fake_a, r.cycle_noise)), r.cycle_weight
             )
             same = torch.zeros((), device=a.device)
             if idt:
@@ -237,6 +246,12 @@ class CycleGANTrainer(DecayingTrainer):
         )
         kept = {k: v for k, v in states.items() if k not in (POOL_A, POOL_B)}
         write_components(self.folder, kept, config, dtype=self.dtype, preview=preview)
+
+
+def noisy(x: torch.Tensor, std: float) -> torch.Tensor:
+    """``x`` plus Gaussian noise of standard deviation ``std`` from torch's generator (``x``
+    itself when ``std`` is 0), the cycle terms' defence against hidden signals."""
+    return x + std * torch.randn_like(x) if std else x
 
 
 def train_cyclegan(
