@@ -11,7 +11,9 @@ For each (painting, photo) pair at ``--size`` (256 px) it prints:
      refine (optimisation started from the one-pass picture, ``brushwork.refine``), on the same
      objective (the optimiser's own loss at each step, both timed from their start).
 Then medians over the pairs: style and content ratios to 300 steps (targets: style within 1.5x
-at content no higher), and the refine speed-up (target: at least 3x). Section 3 times one pass at
+at content no higher), the refine speed-up (target: at least 3x) and each method's grid strength
+(:func:`brushwork.ops.quality.grid_pattern`: a pattern locked to an 8 px cell, the decoders'
+stripes; the photos' own for scale). Section 3 times one pass at
 512 px (target: at most 1 s on 2 cores) and section 4 gives each method's reconstruction PSNR of
 the photos (alpha 0: the decoders alone; target: at least 28 dB).
 
@@ -39,6 +41,7 @@ import _judge  # benchmarks/_judge.py
 import brushwork as bw
 from brushwork import image as imageio
 from brushwork.devices import bf16_supported
+from brushwork.ops.quality import grid_pattern
 from brushwork.pipelines._common import style_tensor
 from brushwork.pipelines.optimize import OptimizeConfig, build_loss, optimize_result
 from brushwork.pipelines.refine import refine
@@ -130,7 +133,9 @@ def run_pair(
             out = net.stylize(img, painting, alpha=alpha_of(name)).image
             secs.append(time.perf_counter() - t)
         outs[name] = out
-        row[name] = judge(imageio.to_tensor(out)) | {"seconds": statistics.median(secs)}
+        y = imageio.to_tensor(out)
+        row[name] = judge(y) | {"seconds": statistics.median(secs), "grid": grid_pattern(y)}
+    row["photo_grid"] = grid_pattern(x)
     if not optimise:
         return row | {"plain_seconds": None, "refine_seconds": None, "refine_from": None}
     losses, times, snaps = timed_run(img, painting, cfg)
@@ -218,6 +223,9 @@ def main() -> None:
             wins = sum(r[name]["style"] < r[first]["style"] for r in rows)
             print(f"  {name}: style {s:.2f}x and content {c:.2f}x of {first}'s; lower style on "
                   f"{wins} of {len(rows)} pairs")  # fmt: skip
+    print(f"  grid strength (8 px cell, luma; brushwork.ops.quality.grid_pattern), median: photos "
+          f"{statistics.median(r['photo_grid'] for r in rows):.2f}, "
+          + ", ".join(f"{n} {statistics.median(r[n]['grid'] for r in rows):.2f}" for n in nets))  # fmt: skip
     for name in nets:
         if top is None:
             break
