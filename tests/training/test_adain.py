@@ -99,12 +99,18 @@ def test_train_writes_a_decoder_that_resumes_exactly(tmp_path: Path, data: Path)
                     held_out=["udnie"], progress=False)  # fmt: skip
 
 
-def test_identity_term_decodes_the_photo_with_itself(data: Path) -> None:
+def photos_style_and_nets(
+    data: Path,
+) -> tuple[torch.Tensor, torch.Tensor, torch.nn.Module, AdaINDecoder]:
+    """Two 48 px photo crops, Mondrian crops, the real VGG19 to relu4_1 and a seeded tiny decoder."""
     x = PhotoFolder(data / "content", crop=48).batch(0, 0, 2)
     s = StyleSet([data / "style" / "mondrian.jpg"], 48).batch(0, 0, 2)
-    enc = load_vgg19(max_layer="relu4_1")
     torch.manual_seed(0)
-    dec = AdaINDecoder(TINY)
+    return x, s, load_vgg19(max_layer="relu4_1"), AdaINDecoder(TINY)
+
+
+def test_identity_term_decodes_the_photo_with_itself(data: Path) -> None:
+    x, s, enc, dec = photos_style_and_nets(data)
     recipe = AdaINRecipe(crop=48, decoder=TINY, identity_weight=2.0)
     with torch.no_grad():
         parts, _ = adain_losses(enc, dec, x, s, recipe)
@@ -122,11 +128,7 @@ def test_jitter_scores_the_output_against_the_target_of_the_photo_shifted_alike(
     from brushwork.nets.adain import adaptive_instance_norm
     from brushwork.ops.moments import mean_std
 
-    x = PhotoFolder(data / "content", crop=48).batch(0, 0, 2)
-    s = StyleSet([data / "style" / "mondrian.jpg"], 48).batch(0, 0, 2)
-    enc = load_vgg19(max_layer="relu4_1")
-    torch.manual_seed(0)
-    dec = AdaINDecoder(TINY)
+    x, s, enc, dec = photos_style_and_nets(data)
     recipe = AdaINRecipe(crop=48, decoder=TINY, jitter=7)
     layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
     with torch.no_grad():
