@@ -63,11 +63,18 @@ class Judge:
         return out | {"moments": moments}
 
 
+def painting_path(name: str) -> Path:
+    """A painting of the data folder by name: ``style/NAME.jpg``, else ``paintings/NAME.jpg``
+    (a decoder trained on the whole painting set holds out names of both)."""
+    first = DATA / "style" / f"{name}.jpg"
+    return first if first.exists() else DATA / "paintings" / f"{name}.jpg"
+
+
 def run_pair(
     adain: ArbitraryStyle, photo: str, style: str, size: int, steps: int, repeats: int = 3
 ) -> dict[str, object]:
     img = _judge.held_photo(photo, size)
-    painting = imageio.load(DATA / "style" / f"{style}.jpg").rgb
+    painting = imageio.load(painting_path(style)).rgb
     x = imageio.to_tensor(img)
     cfg = OptimizeConfig(steps=steps, size=size, precision="fp32")
     s = style_tensor(painting, img.size[0] * img.size[1], cfg.style_scale)
@@ -128,7 +135,9 @@ def main() -> None:
     small, large, repeats = 256, 512, 3
     adain = load_adain(args.model)
     held = adain.config.get("held_out", [])
-    unseen = args.unseen if args.unseen is not None else held
+    # the famous paintings of style/ first, then the held-out ones of paintings/
+    by_fame = sorted(held, key=lambda n: not (DATA / "style" / f"{n}.jpg").exists())
+    unseen = args.unseen if args.unseen is not None else by_fame
     if args.smoke:
         small, large, repeats = 32, 48, 1
         args.steps, args.steps_512 = 1, 1
