@@ -247,10 +247,10 @@ def main() -> None:
     fast = "bf16" if bf16_supported(torch.device("cpu")) else None
     print(f"  {torch.get_num_threads()} threads; the CLI's default precision (auto) is "
           f"{fast or 'fp32: this CPU has no fast bf16'}")  # fmt: skip
-    for name in loaded:
+    for name, fp32 in loaded.items():
         cells = []
         for precision in ("fp32", *([fast] if fast else [])):
-            net = bw.load(name, precision=precision)
+            net = fp32 if precision == "fp32" else bw.load(name, precision=precision)
             net.stylize(img, painting)  # warm-up
             secs = []
             for _ in range(repeats):
