@@ -95,15 +95,24 @@ def set_border(folder: Path, border: int) -> None:
     write_model(folder, model.state, config, dtype=stored)  # a bundled model stays float16
 
 
+#: config.json keys that say how a bundled model runs, not how it was trained: kept on install
+RUN_TIME_SETTINGS = ("shifts",)
+
+
 def install(folder: Path, name: str, note: str = "") -> None:
     """Copy a finished model into the package's zoo, weights in float16 (a multi-style model's
-    gallery thumbnails, ``paintings/``, are kept); ``note`` is added to its last stage."""
+    gallery thumbnails, ``paintings/``, are kept, and so are the bundled model's run-time
+    settings, such as an AdaIN decoder's ``shifts``); ``note`` is added to its last stage."""
     model = read_model(folder)
     stages = stage_history(folder)
     if note:
         stages[-1] = stages[-1] | {"note": note}
-    config = dict(model.config) | {"stages": stages}
     dest = ZOO_DIR / name
+    kept = {}
+    if (dest / "config.json").is_file():
+        bundled = read_model(dest).config
+        kept = {k: bundled[k] for k in RUN_TIME_SETTINGS if k in bundled}
+    config = dict(model.config) | kept | {"stages": stages}
     with tempfile.TemporaryDirectory() as tmp:
         gallery, saved = dest / PAINTINGS_DIR, Path(tmp) / PAINTINGS_DIR
         if gallery.is_dir():

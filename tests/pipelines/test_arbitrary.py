@@ -15,6 +15,7 @@ from brushwork.errors import BrushworkError, ImageError, OptionError, WeightsErr
 from brushwork.modelfile import write_model
 from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm
 from brushwork.ops.color import rgb_to_yiq
+from brushwork.ops.quality import grid_pattern
 from brushwork.pipelines.arbitrary import ArbitraryStyle, from_model, load_adain
 
 
@@ -71,6 +72,28 @@ def test_interpolation_weights_are_normalised_and_mix_the_targets(tiny, images) 
     assert torch.allclose(only_a, tiny.stylize_tensor(x, [images["a"]]), atol=1e-5)
     equal = tiny.stylize_tensor(x, styles)
     assert torch.allclose(equal, tiny.stylize_tensor(x, styles, weights=[1.0, 1.0]), atol=1e-6)
+
+
+def test_shifts_average_the_passes_over_the_photo_shifted_by_half_a_cell(tiny, images) -> None:  # type: ignore[no-untyped-def]
+    x, style = images["photo"], [images["a"]]
+    one = tiny.stylize_tensor(x, style, alpha=0.7)
+    moved = torch.nn.functional.pad(x, (4, 0, 4, 0), mode="reflect")  # 4 px down and right
+    back = tiny.stylize_tensor(moved, style, alpha=0.7)[..., 4:, 4:]
+    two = tiny.stylize_tensor(x, style, alpha=0.7, shifts=2)
+    assert two.shape == x.shape
+    assert torch.allclose(two, (one + back) / 2, atol=1e-5)
+    assert not torch.allclose(two, one, atol=1e-3)
+
+
+def test_a_models_config_sets_its_shifts(tmp_path: Path, images) -> None:  # type: ignore[no-untyped-def]
+    two = from_model(_decoder_model(tmp_path / "two", DecoderConfig(width=0.125), shifts=2))
+    assert two.shifts == 2
+    x, style = images["photo"], [images["a"]]
+    assert torch.equal(two.stylize_tensor(x, style), two.stylize_tensor(x, style, shifts=2))
+    assert from_model(tmp_path / "two", shifts=1).shifts == 1
+    bad = _decoder_model(tmp_path / "bad", DecoderConfig(width=0.125), shifts="many")
+    with pytest.raises(OptionError, match="shifts must be 1, 2 or 4, got many"):
+        from_model(bad)
 
 
 @pytest.mark.parametrize(
@@ -186,6 +209,21 @@ def test_bundled_decoder_takes_an_unseen_paintings_colours(bundled, data) -> Non
     # the output's colours moved most of the way from the photo's to the painting's
     far = (colours(x) - colours(s)).abs().sum()
     assert (colours(out) - colours(s)).abs().sum() < 0.5 * far
+
+
+def test_bundled_decoder_averages_two_shifts_and_so_paints_no_grid(bundled, data) -> None:  # type: ignore[no-untyped-def]
+    assert bundled.shifts == 2
+    photo = imageio.resize(imageio.load(data / "content" / "golden_gate.jpg").rgb, (256, 171))
+    x = imageio.to_tensor(photo)
+    style = [imageio.to_tensor(imageio.load(data / "style" / "starry_night.jpg").rgb)]
+    one = bundled.stylize_tensor(x, style, shifts=1).clamp(0, 1)
+    two = bundled.stylize_tensor(x, style).clamp(0, 1)
+    # the mean 8 px cell of one pass is well above the photo's own; two shifts bring it down
+    assert grid_pattern(one) > 1.1 * grid_pattern(x) > grid_pattern(two), (
+        grid_pattern(one),
+        grid_pattern(x),
+        grid_pattern(two),
+    )
 
 
 def test_bundled_mask_gives_each_region_its_style(bundled, data, tmp_path) -> None:  # type: ignore[no-untyped-def]

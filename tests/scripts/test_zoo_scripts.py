@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from brushwork.modelfile import CONFIG_FILE, read_model, training_record
+from brushwork.modelfile import CONFIG_FILE, read_model, training_record, write_model
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.training.fast import FastRecipe, train_fast
 from brushwork.training.loop import LoopConfig
@@ -87,6 +87,12 @@ def test_install_keeps_a_multi_style_models_gallery(
     assert (gallery / "a.jpg").read_bytes() == b"thumb"  # the web gallery's thumbnails survive
     assert not (zoo / "m" / "stale.txt").exists()  # the rest is replaced
     assert read_model(zoo / "m").config["stages"][-1]["stage"] == "m"
+    # a run-time setting of the bundled model (an AdaIN decoder's shifts) outlives a new stage
+    bundled = read_model(zoo / "m")
+    write_model(zoo / "m", bundled.state, bundled.config | {"shifts": 2, "loss": "old"})
+    zoo_scripts.install(model, "m")
+    assert read_model(zoo / "m").config["shifts"] == 2
+    assert "loss" not in read_model(zoo / "m").config  # what the new stage lacks is not kept
 
 
 def test_a_widened_stage_continues_the_same_net_at_twice_the_widths(

@@ -5,12 +5,17 @@ A net that upsamples by 4 lays its output on a 4-pixel grid, and VGG19 pools on 
 and 8 pixels. When training crops keep the two grids aligned, the net can learn a pattern locked
 to them that VGG's max-pooling aliases into the statistics it is asked for: the fine hatching of
 fast styles and the dot grid of super-resolution nets trained on a short budget. Scoring the
-output cropped at a new random offset every step removes that shortcut.
+output cropped at a new random offset every step removes that shortcut. At test time,
+:func:`shift_ensemble` averages a net's outputs over half-cell shifts of its input, which cancels
+what is left of such a pattern.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+import torch.nn.functional as F
 
 from brushwork.errors import OptionError
 
@@ -48,3 +53,46 @@ def random_jitter(jitter: int, *xs: torch.Tensor) -> list[torch.Tensor]:
     """
     dy, dx = (int(v) for v in torch.randint(max(jitter, 1), (2,)))
     return [jitter_crop(x, jitter, dy, dx) for x in xs]
+
+
+#: the half-cell offsets (in units of half a period) of 1, 2 and 4 shifts
+_OFFSETS = {1: [(0, 0)], 2: [(0, 0), (1, 1)], 4: [(0, 0), (1, 1), (0, 1), (1, 0)]}
+
+
+def check_shifts(shifts: object) -> None:
+    """A clear error unless ``shifts`` is 1, 2 or 4."""
+    if isinstance(shifts, bool) or not isinstance(shifts, int) or shifts not in _OFFSETS:
+        raise OptionError(f"shifts must be 1, 2 or 4, got {shifts}")
+
+
+def shift_ensemble(
+    fn: Callable[..., torch.Tensor], shifts: int, period: int, *xs: torch.Tensor
+) -> torch.Tensor:
+    """The mean of ``fn(*xs)`` over copies of the inputs shifted by half of ``period`` (the
+    net's upsampling grid), each output shifted back: a test-time self-ensemble (as EDSR's
+    geometric one, Lim et al. 2017) that cancels a pattern locked to the grid. A shift of half a
+    period flips the sign of the grid's fundamental; 4 shifts also cover the rows and columns.
+
+    ``xs[0]`` is the image (padded by reflection), the others are maps aligned with it (padded
+    by replication); ``fn`` must return a (B, C, H', W') map at least the padded size.
+
+    Example:
+        >>> grid = lambda x: x + torch.cos(torch.arange(x.shape[-1]) * torch.pi / 4)
+        >>> x = torch.zeros(1, 1, 4, 16)
+        >>> float(grid(x).abs().max()), float(shift_ensemble(grid, 2, 8, x).abs().max()) < 1e-6
+        (1.0, True)
+    """
+    check_shifts(shifts)
+    h, w = xs[0].shape[-2:]
+    half = period // 2
+    total: torch.Tensor | None = None
+    for oy, ox in _OFFSETS[shifts]:
+        dy, dx = oy * half, ox * half
+        padded = [
+            F.pad(x, (dx, 0, dy, 0), mode="reflect" if i == 0 else "replicate")
+            for i, x in enumerate(xs)
+        ]
+        y = fn(*padded)[..., dy : dy + h, dx : dx + w]
+        total = y if total is None else total + y
+    assert total is not None
+    return total / len(_OFFSETS[shifts])

@@ -32,6 +32,7 @@ from brushwork.nets.adain import AdaINDecoder, adaptive_instance_norm
 from brushwork.nets.multistyle import mixture
 from brushwork.nets.registry import load_net
 from brushwork.ops import color
+from brushwork.ops.jitter import check_shifts, shift_ensemble
 from brushwork.ops.moments import mean_std
 from brushwork.ops.regions import regions_from_mask
 from brushwork.pipelines._common import (
@@ -75,6 +76,7 @@ class ArbitraryStyle:
         config: dict[str, Any] | None = None,
         device: str | torch.device | None = None,
         precision: str = "fp32",
+        shifts: int | None = None,
     ) -> None:
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
@@ -83,6 +85,10 @@ class ArbitraryStyle:
         self.encoder = load_vgg19(max_layer=self.layer, device=self.device)
         self.name = name
         self.config = config or {}
+        #: passes averaged over half-cell shifts (config.json's ``shifts``; 1 for older models)
+        value = self.config.get("shifts", 1) if shifts is None else shifts
+        check_shifts(value)
+        self.shifts: int = value
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         with autocast(self.precision, self.device):
@@ -106,6 +112,7 @@ class ArbitraryStyle:
         alpha: float = 1.0,
         weights: Sequence[float] | None = None,
         regions: torch.Tensor | None = None,
+        shifts: int | None = None,
     ) -> torch.Tensor:
         """Stylise (B, 3, H, W) in [0, 1] with style images (1, 3, h, w) of any size, or with
         their :meth:`style_statistics`.
@@ -114,41 +121,49 @@ class ArbitraryStyle:
             alpha: 1 = the full style, 0 = the decoder's reconstruction of the content.
             weights: one per style, blending their AdaIN targets (normalised to sum to one).
             regions: (1, R, H, W) region weights, one region per style (excludes ``weights``).
+            shifts: 1, 2 or 4 passes over the photo shifted by half the decoder's 8 px grid,
+                averaged (:func:`~brushwork.ops.jitter.shift_ensemble`); default the model's.
 
         Returns:
             (B, 3, H, W) float32 on the CPU, not clamped.
         """
         check_alpha(alpha)
+        shifts = self.shifts if shifts is None else shifts
+        check_shifts(shifts)
         w = style_weights(weights, len(styles))
-        h, wd = content.shape[-2:]
-        f = self.decoder.factor
-        x = F.pad(content, (0, (-wd) % f, 0, (-h) % f), mode="reflect")
-        fc = self._features(x)
         stats = [s if isinstance(s, tuple) else mean_std(self._features(s)) for s in styles]
-        if regions is not None:
-            if regions.shape[1] != len(styles):
-                raise OptionError(f"{regions.shape[1]} regions for {len(styles)} styles")
-            r = F.pad(regions.to(fc), (0, (-wd) % f, 0, (-h) % f), mode="replicate")
-            r = F.adaptive_avg_pool2d(r, (int(fc.shape[-2]), int(fc.shape[-1])))
-            t = sum(
-                (
-                    r[:, k : k + 1] * adaptive_instance_norm(fc, stats[k], mask=r[:, k : k + 1])
-                    for k in range(len(styles))
-                ),
-                torch.zeros_like(fc),
-            )
-        else:
-            t = sum(
-                (
-                    float(wk) * adaptive_instance_norm(fc, st)
-                    for wk, st in zip(w, stats, strict=True)
-                ),
-                torch.zeros_like(fc),
-            )
-        t = alpha * t + (1.0 - alpha) * fc
-        with autocast(self.precision, self.device):
-            y: torch.Tensor = self.decoder(t)
-        return y.float()[..., :h, :wd].cpu()
+        if regions is not None and regions.shape[1] != len(styles):
+            raise OptionError(f"{regions.shape[1]} regions for {len(styles)} styles")
+
+        def one_pass(x: torch.Tensor, *region: torch.Tensor) -> torch.Tensor:
+            h, wd = x.shape[-2:]
+            f = self.decoder.factor
+            fc = self._features(F.pad(x, (0, (-wd) % f, 0, (-h) % f), mode="reflect"))
+            if region:
+                r = F.pad(region[0].to(fc), (0, (-wd) % f, 0, (-h) % f), mode="replicate")
+                r = F.adaptive_avg_pool2d(r, (int(fc.shape[-2]), int(fc.shape[-1])))
+                t = sum(
+                    (
+                        r[:, k : k + 1] * adaptive_instance_norm(fc, stats[k], mask=r[:, k : k + 1])
+                        for k in range(len(stats))
+                    ),
+                    torch.zeros_like(fc),
+                )
+            else:
+                t = sum(
+                    (
+                        float(wk) * adaptive_instance_norm(fc, st)
+                        for wk, st in zip(w, stats, strict=True)
+                    ),
+                    torch.zeros_like(fc),
+                )
+            t = alpha * t + (1.0 - alpha) * fc
+            with autocast(self.precision, self.device):
+                y: torch.Tensor = self.decoder(t)
+            return y.float()[..., :h, :wd].cpu()
+
+        maps = () if regions is None else (regions,)
+        return shift_ensemble(one_pass, shifts, self.decoder.factor, content, *maps)
 
     def stylize(
         self,
