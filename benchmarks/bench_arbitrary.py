@@ -159,6 +159,15 @@ def alpha_of(method: str) -> float:
     return float(method.partition("@")[2] or 1.0)
 
 
+def load_variant(model: str, precision: str = "fp32") -> Any:
+    """``"adain#1"``: the bundled decoder with 1 shift (default: its config's); ``"wct"``."""
+    name, _, shifts = model.partition("#")
+    net = bw.load(name, precision=precision)
+    if shifts:
+        net.shifts = int(shifts)
+    return net
+
+
 def psnr(net: Any, photo: str, size: int) -> float:
     img = _judge.held_photo(photo, size)
     x = imageio.to_tensor(img)
@@ -168,8 +177,8 @@ def psnr(net: Any, photo: str, size: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--methods", nargs="*", default=["adain", "wct", "wct@0.6"],
-                    help="bundled decoders; NAME@A runs one at alpha A")  # fmt: skip
+    ap.add_argument("--methods", nargs="*", default=["adain", "adain#1", "wct", "wct@0.6"],
+                    help="bundled decoders; NAME@A runs one at alpha A, adain#S with S shifts")  # fmt: skip
     ap.add_argument("--paintings", type=int, default=12, help="how many of the held-out list")
     ap.add_argument("--photos", nargs="*", default=["golden_gate", "tubingen"])
     ap.add_argument("--size", type=int, default=256)
@@ -189,7 +198,7 @@ def main() -> None:
             1,
             64,
         )
-    loaded = {m: bw.load(m) for m in dict.fromkeys(m.partition("@")[0] for m in args.methods)}
+    loaded = {m: load_variant(m) for m in dict.fromkeys(m.partition("@")[0] for m in args.methods)}
     nets = {m: loaded[m.partition("@")[0]] for m in args.methods}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"{len(paintings)} held-out paintings x {len(args.photos)} photos at {args.size} px")  # fmt: skip
@@ -250,7 +259,7 @@ def main() -> None:
     for name, fp32 in loaded.items():
         cells = []
         for precision in ("fp32", *([fast] if fast else [])):
-            net = fp32 if precision == "fp32" else bw.load(name, precision=precision)
+            net = fp32 if precision == "fp32" else load_variant(name, precision)
             net.stylize(img, painting)  # warm-up
             secs = []
             for _ in range(repeats):
