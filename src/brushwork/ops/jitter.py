@@ -78,7 +78,7 @@ def shift_ensemble(
 
     Example:
         >>> grid = lambda x: x + torch.cos(torch.arange(x.shape[-1]) * torch.pi / 4)
-        >>> x = torch.zeros(1, 1, 4, 16)
+        >>> x = torch.zeros(1, 1, 8, 16)
         >>> float(grid(x).abs().max()), float(shift_ensemble(grid, 2, 8, x).abs().max()) < 1e-6
         (1.0, True)
     """
