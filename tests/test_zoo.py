@@ -128,3 +128,10 @@ def test_every_bundled_model_gives_the_recorded_picture(data) -> None:  # type: 
         assert sorted(f.keys()) == sorted(now) == sorted(zoo.names())
         for name in f.keys():  # noqa: SIM118 (safe_open has no __iter__)
             torch.testing.assert_close(now[name], f.get_tensor(name), atol=1e-5, rtol=0)
+
+
+def test_bundled_records_name_the_models_they_continued_not_a_machines_folder() -> None:
+    for name in zoo.names():
+        text = (zoo.ZOO_DIR / name / "config.json").read_text()
+        assert str(zoo.ZOO_DIR) not in text and "/src/brushwork/zoo/" not in text, name
+    assert zoo.describe(zoo.resolve("adain")) == "bundled adain"

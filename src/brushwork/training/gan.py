@@ -17,6 +17,7 @@ from PIL import Image
 from torch import nn
 
 from brushwork import image as imageio
+from brushwork import zoo
 from brushwork.errors import OptionError
 from brushwork.modelfile import component, read_model
 from brushwork.nets.registry import load_net
@@ -92,7 +93,7 @@ def warm_nets(
         net.load_state_dict(other.state_dict())
         for p in net.parameters():
             p.requires_grad_(True)
-    record["init"] = str(init)
+    record["init"] = zoo.describe(init)
 
 
 class DecayingTrainer(Trainer):

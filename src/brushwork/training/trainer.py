@@ -22,6 +22,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from brushwork import zoo
 from brushwork.devices import autocast
 from brushwork.errors import OptionError
 from brushwork.modelfile import read_config, read_model
@@ -222,7 +223,7 @@ def warm_start(
     net = load_net(read_model(init), expect=expect)
     if not same(getattr(net, "config", None), config):
         raise OptionError(f"{init}: its net config differs from this recipe's; cannot warm-start")
-    record["init"] = str(init)
+    record["init"] = zoo.describe(init)
     return net
 
 

@@ -100,3 +100,15 @@ def resolve(name_or_path: str | os.PathLike[str]) -> Path:
         sr = [n for n in names() if n not in style_names()]
         raise unknown_choice("super-resolution model", value, sr)
     raise unknown_choice("style", value, style_names())
+
+
+def describe(path: str | os.PathLike[str]) -> str:
+    """How a model's record names the model ``path`` it continued: ``"bundled NAME"`` for a
+    model of the zoo (no machine's folder in a bundled config.json), else the path given.
+
+    Example:
+        >>> describe(ZOO_DIR / "adain"), describe("stages/adain_20261203p")
+        ('bundled adain', 'stages/adain_20261203p')
+    """
+    folder = Path(path).resolve()
+    return f"bundled {folder.name}" if folder.parent == ZOO_DIR else str(path)
