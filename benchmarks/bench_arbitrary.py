@@ -160,11 +160,15 @@ def alpha_of(method: str) -> float:
 
 
 def load_variant(model: str, precision: str = "fp32") -> Any:
-    """``"adain#1"``: the bundled decoder with 1 shift (default: its config's); ``"wct"``."""
-    name, _, shifts = model.partition("#")
+    """``"adain#1"``: the bundled decoder with 1 shift (default: its config's); a trailing
+    ``"-"`` (``"adain#2-"``) without its grid filter; ``"wct"``."""
+    raw = model.endswith("-")
+    name, _, shifts = model.removesuffix("-").partition("#")
     net = bw.load(name, precision=precision)
     if shifts:
         net.shifts = int(shifts)
+    if raw:
+        net.degrid = False
     return net
 
 
@@ -177,8 +181,8 @@ def psnr(net: Any, photo: str, size: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--methods", nargs="*", default=["adain", "adain#1", "wct", "wct@0.6"],
-                    help="bundled decoders; NAME@A runs one at alpha A, adain#S with S shifts")  # fmt: skip
+    ap.add_argument("--methods", nargs="*", default=["adain", "adain#2-", "adain#1-", "wct", "wct@0.6"],
+                    help="bundled decoders; NAME@A runs one at alpha A, adain#S with S shifts, adain#S- without the grid filter")  # fmt: skip
     ap.add_argument("--paintings", type=int, default=12, help="how many of the held-out list")
     ap.add_argument("--photos", nargs="*", default=["golden_gate", "tubingen"])
     ap.add_argument("--size", type=int, default=256)

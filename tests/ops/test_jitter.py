@@ -7,7 +7,13 @@ import pytest
 import torch
 
 from brushwork.errors import OptionError
-from brushwork.ops.jitter import jitter_crop, random_jitter, shift_ensemble
+from brushwork.ops.jitter import (
+    jitter_crop,
+    phase_window,
+    random_jitter,
+    remove_grid,
+    shift_ensemble,
+)
 
 
 def test_jitter_crop_takes_the_window_at_the_offset() -> None:
@@ -66,3 +72,50 @@ def test_shift_ensemble_keeps_maps_aligned_and_the_size() -> None:
 def test_shift_counts_other_than_1_2_4_are_refused(bad: object) -> None:
     with pytest.raises(OptionError, match="shifts must be 1, 2 or 4"):
         shift_ensemble(lambda a: a, bad, 8, torch.zeros(1, 3, 8, 8))  # type: ignore[arg-type]
+
+
+def _tile_pattern(h: int, w: int, seed: int = 0) -> torch.Tensor:
+    """A random 8 x 8 tile, zero mean per channel, repeated over (3, h, w)."""
+    g = torch.Generator().manual_seed(seed)
+    tile = torch.rand(3, 8, 8, generator=g) * 0.2
+    tile = tile - tile.mean(dim=(1, 2), keepdim=True)
+    return tile.repeat(1, h // 8 + 1, w // 8 + 1)[:, :h, :w]
+
+
+@pytest.mark.parametrize(("n", "cells"), [(40, 2), (37, 2), (100, 3), (20, 2), (6, 1)])
+def test_phase_window_keeps_each_index_on_its_phase_inside_the_picture(n: int, cells: int) -> None:
+    window = torch.stack(phase_window(n, 8, cells))
+    i = torch.arange(n)
+    assert window.shape == (2 * cells + 1, n)
+    assert ((window - i) % 8 == 0).all() and window.min() >= 0 and window.max() < n
+    if n >= 8 * 2 * cells + 8:  # room for the whole window: distinct cells, centred inside
+        assert (window[1:] - window[:-1] == 8).all()
+        middle = torch.arange(8 * cells, n - 8 * cells)
+        assert torch.equal(window[cells, middle], middle)
+
+
+@pytest.mark.parametrize(("h", "w"), [(64, 80), (37, 35), (41, 90)])
+def test_remove_grid_takes_out_any_pattern_of_the_period_and_keeps_a_plane(h: int, w: int) -> None:
+    plane = (torch.arange(h)[:, None] * 0.004 + torch.arange(w)[None, :] * 0.007).expand(1, 3, h, w)
+    assert torch.allclose(remove_grid(plane, 8), plane, atol=1e-5)
+    assert torch.allclose(remove_grid(plane + _tile_pattern(h, w), 8), plane, atol=1e-5)
+
+
+def test_remove_grid_on_a_photo_leaves_the_photo_and_drops_the_pattern(data) -> None:  # type: ignore[no-untyped-def]
+    from brushwork import image as imageio
+
+    photo = imageio.resize(imageio.load(data / "content" / "golden_gate.jpg").rgb, (256, 171))
+    x = imageio.to_tensor(photo)
+    clean = remove_grid(x, 8)
+    assert torch.allclose(remove_grid(x + _tile_pattern(171, 256), 8), clean, atol=1e-5)
+    mse = float(((clean - x) ** 2).mean())
+    assert mse < 10 ** (-3.0)  # PSNR above 30 dB: the photo's own detail is kept
+
+
+def test_remove_grid_leaves_no_echo_of_a_line_one_period_away() -> None:
+    x = torch.full((1, 3, 48, 64), 0.2)
+    x[..., 30:32] = 0.9  # a bright vertical stroke
+    x[..., 20:22, :] = 0.7  # and a horizontal one
+    out = remove_grid(x, 8)
+    # a mean over the cells would paint copies of the strokes every 8 px; the median does not
+    assert torch.allclose(out, x, atol=1e-6)

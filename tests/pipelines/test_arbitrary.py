@@ -15,6 +15,7 @@ from brushwork.errors import BrushworkError, ImageError, OptionError, WeightsErr
 from brushwork.modelfile import write_model
 from brushwork.nets.adain import AdaINDecoder, DecoderConfig, adaptive_instance_norm
 from brushwork.ops.color import rgb_to_yiq
+from brushwork.ops.jitter import remove_grid
 from brushwork.ops.quality import grid_pattern
 from brushwork.pipelines.arbitrary import ArbitraryStyle, from_model, load_adain
 
@@ -93,6 +94,20 @@ def test_a_models_config_sets_its_shifts(tmp_path: Path, images) -> None:  # typ
     assert from_model(tmp_path / "two", shifts=1).shifts == 1
     bad = _decoder_model(tmp_path / "bad", DecoderConfig(width=0.125), shifts="many")
     with pytest.raises(OptionError, match="shifts must be 1, 2 or 4, got many"):
+        from_model(bad)
+
+
+def test_degrid_subtracts_the_grid_pattern_after_the_passes(tmp_path: Path, images) -> None:  # type: ignore[no-untyped-def]
+    model = _decoder_model(tmp_path / "dg", DecoderConfig(width=0.125), shifts=2, degrid=True)
+    net = from_model(model)
+    assert net.degrid and not from_model(model, degrid=False).degrid
+    x, style = images["photo"], [images["a"]]
+    raw = net.stylize_tensor(x, style, alpha=0.7, degrid=False)
+    out = net.stylize_tensor(x, style, alpha=0.7)
+    assert torch.allclose(out, remove_grid(raw, 8), atol=1e-6)
+    assert not torch.allclose(out, raw, atol=1e-3)
+    bad = _decoder_model(tmp_path / "bad", DecoderConfig(width=0.125), degrid="yes")
+    with pytest.raises(OptionError, match="degrid must be true or false, got 'yes'"):
         from_model(bad)
 
 
@@ -212,12 +227,12 @@ def test_bundled_decoder_takes_an_unseen_paintings_colours(bundled, data) -> Non
 
 
 def test_bundled_decoder_averages_two_shifts_which_weakens_its_grid(bundled, data) -> None:  # type: ignore[no-untyped-def]
-    assert bundled.shifts == 2
+    assert bundled.shifts == 2 and bundled.degrid
     photo = imageio.resize(imageio.load(data / "content" / "golden_gate.jpg").rgb, (256, 171))
     x = imageio.to_tensor(photo)
     style = [imageio.to_tensor(imageio.load(data / "style" / "starry_night.jpg").rgb)]
-    one = bundled.stylize_tensor(x, style, shifts=1).clamp(0, 1)
-    two = bundled.stylize_tensor(x, style).clamp(0, 1)
+    one = bundled.stylize_tensor(x, style, shifts=1, degrid=False).clamp(0, 1)
+    two = bundled.stylize_tensor(x, style, degrid=False).clamp(0, 1)
     # the mean 8 px cell of one pass is well above the photo's own; two shifts cut it down
     assert grid_pattern(one) > 1.1 * grid_pattern(x) and grid_pattern(two) < 0.9 * grid_pattern(
         one
@@ -226,6 +241,8 @@ def test_bundled_decoder_averages_two_shifts_which_weakens_its_grid(bundled, dat
         grid_pattern(x),
         grid_pattern(two),
     )
+    # and the grid filter takes the rest below the photo's own
+    assert grid_pattern(bundled.stylize_tensor(x, style).clamp(0, 1)) < grid_pattern(x)
 
 
 def test_bundled_mask_gives_each_region_its_style(bundled, data, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -87,11 +87,14 @@ def test_install_keeps_a_multi_style_models_gallery(
     assert (gallery / "a.jpg").read_bytes() == b"thumb"  # the web gallery's thumbnails survive
     assert not (zoo / "m" / "stale.txt").exists()  # the rest is replaced
     assert read_model(zoo / "m").config["stages"][-1]["stage"] == "m"
-    # a run-time setting of the bundled model (an AdaIN decoder's shifts) outlives a new stage
+    # the run-time settings of the bundled model (an AdaIN decoder's shifts and grid filter)
+    # outlive a new stage
     bundled = read_model(zoo / "m")
-    write_model(zoo / "m", bundled.state, bundled.config | {"shifts": 2, "loss": "old"})
+    extra = {"shifts": 2, "degrid": True, "loss": "old"}
+    write_model(zoo / "m", bundled.state, bundled.config | extra)
     zoo_scripts.install(model, "m")
     assert read_model(zoo / "m").config["shifts"] == 2
+    assert read_model(zoo / "m").config["degrid"] is True
     assert "loss" not in read_model(zoo / "m").config  # what the new stage lacks is not kept
 
 

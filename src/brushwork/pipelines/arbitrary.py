@@ -32,7 +32,7 @@ from brushwork.nets.adain import AdaINDecoder, adaptive_instance_norm
 from brushwork.nets.multistyle import mixture
 from brushwork.nets.registry import load_net
 from brushwork.ops import color
-from brushwork.ops.jitter import check_shifts, shift_ensemble
+from brushwork.ops.jitter import check_shifts, remove_grid, shift_ensemble
 from brushwork.ops.moments import mean_std
 from brushwork.ops.regions import regions_from_mask
 from brushwork.pipelines._common import (
@@ -77,6 +77,7 @@ class ArbitraryStyle:
         device: str | torch.device | None = None,
         precision: str = "fp32",
         shifts: int | None = None,
+        degrid: bool | None = None,
     ) -> None:
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
@@ -89,6 +90,12 @@ class ArbitraryStyle:
         value = self.config.get("shifts", 1) if shifts is None else shifts
         check_shifts(value)
         self.shifts: int = value
+        #: take out what is left of the decoder's grid (config.json's ``degrid``; off for older
+        #: models): :func:`~brushwork.ops.jitter.remove_grid` after the shift ensemble
+        flag = self.config.get("degrid", False) if degrid is None else degrid
+        if not isinstance(flag, bool):
+            raise OptionError(f"degrid must be true or false, got {flag!r}")
+        self.degrid: bool = flag
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         with autocast(self.precision, self.device):
@@ -113,6 +120,7 @@ class ArbitraryStyle:
         weights: Sequence[float] | None = None,
         regions: torch.Tensor | None = None,
         shifts: int | None = None,
+        degrid: bool | None = None,
     ) -> torch.Tensor:
         """Stylise (B, 3, H, W) in [0, 1] with style images (1, 3, h, w) of any size, or with
         their :meth:`style_statistics`.
@@ -123,6 +131,8 @@ class ArbitraryStyle:
             regions: (1, R, H, W) region weights, one region per style (excludes ``weights``).
             shifts: 1, 2 or 4 passes over the photo shifted by half the decoder's 8 px grid,
                 averaged (:func:`~brushwork.ops.jitter.shift_ensemble`); default the model's.
+            degrid: subtract the pattern locked to that grid
+                (:func:`~brushwork.ops.jitter.remove_grid`); default the model's.
 
         Returns:
             (B, 3, H, W) float32 on the CPU, not clamped.
@@ -163,7 +173,9 @@ class ArbitraryStyle:
             return y.float()[..., :h, :wd].cpu()
 
         maps = () if regions is None else (regions,)
-        return shift_ensemble(one_pass, shifts, self.decoder.factor, content, *maps)
+        y = shift_ensemble(one_pass, shifts, self.decoder.factor, content, *maps)
+        use = self.degrid if degrid is None else degrid
+        return remove_grid(y, self.decoder.factor) if use else y
 
     def stylize(
         self,
