@@ -132,6 +132,37 @@ def adain_gallery(data: Path, photos: dict[str, Image.Image]) -> None:
     imageio.save(
         imageio.grid([alphas, blends, extras], 192), OUT / "adain_controls.jpg", overwrite=True
     )
+    adain_zoom(adain, photos, paintings)
+
+
+def adain_zoom(
+    adain: bw.ArbitraryStyle, photos: dict[str, Image.Image], paintings: dict[str, Image.Image]
+) -> None:
+    """The decoder's grid at 3x zoom: photo | one pass | two shifts | two shifts + grid filter,
+    on a flat part of two photos (``adain_zoom.jpg``)."""
+    runs = [(1, False), (2, False), (2, True)]
+    rows = []
+    for photo_name, painting, box in (
+        ("astronaut", "starry_night", (16, 16, 112, 80)),
+        ("coffee", "great_wave", (24, 8, 120, 72)),
+    ):
+        photo = imageio.resize(
+            photos[photo_name], (384, 384 * photos[photo_name].height // photos[photo_name].width)
+        )
+        x = imageio.to_tensor(photo)
+        style = [imageio.to_tensor(paintings[painting])]
+        outs = [photo] + [
+            imageio.to_pil(adain.stylize_tensor(x, style, shifts=k, degrid=g).clamp(0, 1))
+            for k, g in runs
+        ]
+        w, h = box[2] - box[0], box[3] - box[1]
+        rows.append([o.crop(box).resize((w * 3, h * 3), Image.Resampling.NEAREST) for o in outs])
+    w, h = rows[0][0].size
+    sheet = Image.new("RGB", (w * 4 + 12, h * len(rows) + 4 * (len(rows) - 1)), "white")
+    for r, row in enumerate(rows):
+        for c, im in enumerate(row):
+            sheet.paste(im, (c * (w + 4), r * (h + 4)))
+    imageio.save(sheet, OUT / "adain_zoom.jpg", overwrite=True)
 
 
 def wct_gallery(data: Path, photos: dict[str, Image.Image], size: int) -> None:

@@ -77,3 +77,20 @@ def test_a_photo_is_not_a_colour_coded_mask() -> None:
     jpeg_edges = _coded((0, 0, 0), (255, 255, 255), h=100)
     jpeg_edges[0, :, 0, 0] = 0.5  # a stray pixel: under 3%, goes to the nearest colour
     assert len(flat_colors(jpeg_edges)) == 2
+
+
+def test_snap_colors_takes_the_nearest_colour_and_passes_the_gradient_straight() -> None:
+    from brushwork.ops.regions import snap_colors
+
+    colors = torch.tensor([[-1.0, -1.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    x = torch.tensor(
+        [[0.9, 0.2, 0.1], [-0.8, -0.6, 0.5], [0.2, 0.6, -0.1], [0.45, 0.5, 0.0]]
+    ).T.reshape(1, 3, 2, 2)
+    x.requires_grad_(True)
+    y = snap_colors(x, colors)
+    # squared distances by hand: pixel 4 (0.45, 0.5, 0) is 0.5525 from red, 0.4525 from green
+    expected = torch.tensor([[1.0, 0, 0], [-1, -1, 1], [0, 1, 0], [0, 1, 0]]).T.reshape(1, 3, 2, 2)
+    assert torch.equal(y.detach(), expected)
+    weights = torch.rand(1, 3, 2, 2)
+    (grad,) = torch.autograd.grad((y * weights).sum(), x)
+    assert torch.equal(grad, weights)

@@ -72,3 +72,40 @@ def test_cycle_noise_changes_what_the_generators_learn(
         cyclegan.train_cyclegan(a, b, tmp_path / name, recipe=recipe, loop=loop(2), progress=False)
     plain, noisy = read_model(tmp_path / "plain").state, read_model(tmp_path / "noisy").state
     assert any(not torch.equal(plain[k], noisy[k]) for k in plain if k.startswith("g_ab."))
+
+
+JET = ("0000aa", "0000ff", "0055ff", "00aaff", "00ffff", "55ffaa")
+
+
+def test_label_colors_snap_what_the_way_back_sees(
+    halves: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = halves
+    seen: list[torch.Tensor] = []
+    real = cyclegan.snap_colors
+
+    def spy(x: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
+        out = real(x, colors)
+        seen.append(out.detach())
+        return out
+
+    monkeypatch.setattr(cyclegan, "snap_colors", spy)
+    recipe = dataclasses.replace(CYC, label_colors=JET)
+    cyclegan.train_cyclegan(a, b, tmp_path / "m", recipe=recipe, loop=loop(2), progress=False)
+    assert len(seen) == 2  # once a step, on the translated label maps
+    palette = torch.tensor([[int(c[i : i + 2], 16) for i in (0, 2, 4)] for c in JET]) / 127.5 - 1
+    for out in seen:
+        pixels = out.permute(0, 2, 3, 1).reshape(-1, 3)
+        dist = (pixels[:, None, :] - palette[None]).abs().amax(-1).amin(-1)
+        assert float(dist.max()) < 1e-2  # every pixel is one of the label colours
+    config = read_model(tmp_path / "m").config["recipe"]
+    assert tuple(config["label_colors"]) == JET
+    assert cyclegan.CycleGANRecipe.from_dict(config).label_colors == JET
+
+
+def test_label_colors_are_checked_and_left_out_when_unused() -> None:
+    with pytest.raises(OptionError, match="is not of the form"):
+        dataclasses.replace(CYC, label_colors=("0000aa", "blue"))
+    with pytest.raises(OptionError, match="at least two colours"):
+        dataclasses.replace(CYC, label_colors=("0000aa",))
+    assert "label_colors" not in CYC.to_dict() and CYC.label_palette() is None

@@ -613,6 +613,13 @@ def train_cyclegan_cmd(
         float,
         typer.Option(help="Noise std on each image before its way back in the cycle (0: off)."),
     ] = 0.0,
+    label_colors: Annotated[
+        str,
+        typer.Option(
+            help="B is a label map in these colours (rrggbb,rrggbb,...): translated B images "
+            "are snapped to them before the way back."
+        ),
+    ] = "",
     gan_mode: GanModeOpt = "lsgan",
     width: Annotated[int, typer.Option(help="Generator channels (paper: 64).")] = 16,
     disc_width: Annotated[int, typer.Option(help="Discriminator channels (paper: 64).")] = 32,
@@ -655,6 +662,7 @@ def train_cyclegan_cmd(
             identity_weight=identity_weight,
             pool_size=pool_size,
             cycle_noise=cycle_noise,
+            label_colors=tuple(c for c in label_colors.split(",") if c.strip()),
             decay_from=decay_from,
             domains=names,
             generator=CycleGANRecipe.net_options(

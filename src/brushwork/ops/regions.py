@@ -123,3 +123,20 @@ def regions_of(mask: torch.Tensor, colors: Sequence[tuple[int, int, int]]) -> to
     palette = torch.tensor(list(colors), dtype=q.dtype).view(-1, 3, 1, 1)
     nearest = (q.unsqueeze(0) - palette).abs().sum(1).argmin(0)
     return torch.stack([(nearest == r).float() for r in range(len(colors))]).unsqueeze(0)
+
+
+def snap_colors(x: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
+    """``x`` (B, 3, H, W) with each pixel set to the nearest of ``colors`` (K, 3, in ``x``'s
+    units), the gradient passed straight through to ``x`` (Bengio, Leonard and Courville 2013):
+    a label map as a person would read it, which can carry no signal in faint shades.
+
+    Example:
+        >>> x = torch.tensor([0.1, 0.7, 0.4]).view(1, 3, 1, 1).requires_grad_()
+        >>> y = snap_colors(x, torch.tensor([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        >>> y.flatten().tolist(), torch.autograd.grad(y.sum(), x)[0].flatten().tolist()
+        ([0.0, 1.0, 0.0], [1.0, 1.0, 1.0])
+    """
+    palette = colors.to(x).view(1, -1, 3, 1, 1)
+    nearest = (x.unsqueeze(1) - palette).square().sum(2).argmin(1)  # (B, H, W)
+    snapped = colors.to(x)[nearest].permute(0, 3, 1, 2)
+    return x + (snapped - x).detach()

@@ -36,6 +36,7 @@ from brushwork.losses.cycle import cycle_loss, identity_loss
 from brushwork.modelfile import write_components
 from brushwork.nets.patchgan import PatchDiscriminator, PatchGANConfig
 from brushwork.nets.resnet_generator import ResnetConfig, ResnetGenerator
+from brushwork.ops.regions import parse_hex, snap_colors
 from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.gan import (
     PAPER_LOOP,
@@ -72,6 +73,10 @@ class CycleGANRecipe(Options):
             needs for the way back in a faint signal (a photo's windows in near-invisible shades
             of a label map's blue) loses them under the noise, so the information must show.
             In the images' [-1, 1] units; 0 (the paper) adds none.
+        label_colors: when B is a label map, its colours (``"rrggbb"``): each translated B
+            image is snapped to its nearest colours (straight-through gradient) before it is
+            translated back, so the way back sees only what a label map can say (against the
+            same steganography as ``cycle_noise``). Empty (the paper): no snapping.
         beta1, decay_from: Adam's beta1 and the share of steps before the linear decay.
         generator, discriminator: the nets' configs (both generators alike, both
             discriminators alike).
@@ -87,6 +92,7 @@ class CycleGANRecipe(Options):
     identity_weight: float = 0.5
     pool_size: int = 50
     cycle_noise: float = field(default=0.0, metadata=OMIT_DEFAULT)  # older recipes have none
+    label_colors: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
     beta1: float = 0.5
     decay_from: float = 0.5
     generator: ResnetConfig = field(default_factory=ResnetConfig)
@@ -105,6 +111,17 @@ class CycleGANRecipe(Options):
             )
         if self.discriminator.in_channels != 3:
             raise OptionError("CycleGAN's discriminators see one image: in_channels 3")
+        for c in self.label_colors:
+            parse_hex(c)
+        if len(self.label_colors) == 1:
+            raise OptionError("label_colors needs at least two colours")
+
+    def label_palette(self) -> torch.Tensor | None:
+        """The label colours (K, 3) in the images' [-1, 1] units, or None."""
+        if not self.label_colors:
+            return None
+        rgb = torch.tensor([parse_hex(c) for c in self.label_colors], dtype=torch.float32)
+        return rgb / 127.5 - 1.0
 
 
 #: the paper's settings (a GPU run: ``--gpu``)
@@ -140,6 +157,7 @@ class CycleGANTrainer(DecayingTrainer):
         )
         self.recipe: CycleGANRecipe = recipe
         r = recipe
+        self.palette = r.label_palette()
         self.g_ab, self.g_ba = ResnetGenerator(r.generator), ResnetGenerator(r.generator)
         self.d_a, self.d_b = (
             PatchDiscriminator(r.discriminator),
@@ -196,7 +214,8 @@ class CycleGANTrainer(DecayingTrainer):
             fake_b, fake_a = g_ab(a), g_ba(b)
             gan_ab = gan_loss(d_b(fake_b), True, mode)
             gan_ba = gan_loss(d_a(fake_a), True, mode)
-            cyc = cycle_loss(a, g_ba(noisy(fake_b, r.cycle_noise)), r.cycle_weight) + cycle_loss(
+            back_b = fake_b if self.palette is None else snap_colors(fake_b, self.palette)
+            cyc = cycle_loss(a, g_ba(noisy(back_b, r.cycle_noise)), r.cycle_weight) + cycle_loss(
                 b, g_ab(noisy(fake_a, r.cycle_noise)), r.cycle_weight
             )
             same = torch.zeros((), device=a.device)
