@@ -20,9 +20,9 @@ from brushwork.modelfile import (
 )
 from brushwork.training.checkpoint import CHECKPOINT_FILE
 from brushwork.training.loop import LoopConfig
-from brushwork.zoo import PAINTINGS_DIR, ZOO_DIR
+from brushwork.zoo import PAINTINGS_DIR, ZOO_DIR, described
 
-#: recipe keys a stage records when its recipe has them (fast, lite, adain, sr stages)
+#: recipe keys a stage records when its recipe has them (fast, lite, adain, sr, gan stages)
 STAGE_KEYS = (
     "crop",
     "style_size",
@@ -31,6 +31,8 @@ STAGE_KEYS = (
     "feature_layers",
     "texture_weight",
     "pixel_weight",
+    "cycle_noise",
+    "label_colors",
 )
 
 
@@ -65,7 +67,7 @@ def stage_history(folder: Path) -> list[dict[str, Any]]:
         if rec.get("date"):
             entry["date"] = rec["date"]
         stages.append({k: v for k, v in entry.items() if v is not None})
-        path = Path(rec["init"]) if rec.get("init") else None
+        path = described(rec["init"], ZOO_DIR) if rec.get("init") else None
     return stages[::-1]
 
 

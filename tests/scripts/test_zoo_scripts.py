@@ -68,6 +68,31 @@ def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     assert "description" not in read_model(other).config
 
 
+def test_a_stage_continued_from_the_zoo_follows_its_bundled_record(
+    tmp_path: Path,
+    data: Path,
+    zoo_scripts,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import brushwork.zoo
+
+    zoo = tmp_path / "zoo"
+    monkeypatch.setattr(brushwork.zoo, "ZOO_DIR", zoo)
+    monkeypatch.setattr(zoo_scripts, "ZOO_DIR", zoo)
+    net = TransformerConfig(widths=(8, 16, 16), residual_blocks=1)
+    loop = LoopConfig(steps=1, batch_size=1, preview_every=0, checkpoint_every=0, device="cpu")
+    old = [{"stage": "identity", "steps": 300}, {"stage": "starry_night", "steps": 700}]
+    bundled = _bundled(zoo / "starry_night", data, net, loop, old)
+    more = tmp_path / "starry_night_20261205"
+    train_fast(data / "content", data / "style" / "starry_night.jpg", more,
+               recipe=FastRecipe(crop=48, style_size=64, net=net), loop=loop, init=bundled,
+               progress=False)  # fmt: skip
+    # the record names the bundled model, not this machine's folder, and the history follows it
+    assert training_record(read_model(more).config)["init"] == "bundled starry_night"
+    history = zoo_scripts.stage_history(more)
+    assert history[:2] == old and history[2]["stage"] == "starry_night_20261205"
+
+
 def test_install_keeps_a_multi_style_models_gallery(
     tmp_path: Path,
     data: Path,
@@ -191,3 +216,19 @@ def test_a_continued_stage_keeps_the_bundled_crop_unless_told(
         crops[tag] = stage["crop"]
     assert crops == {"bundled": 48, "told": 32}  # the bundled net's crop unless --crop is given
     sys.modules.pop("train_zoo", None)
+
+
+def test_the_facades_label_colours_are_the_benchmarks_palette(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    monkeypatch.syspath_prepend(str(SCRIPTS.parent / "benchmarks"))
+    import bench_translate
+    import train_translation
+
+    colours = [
+        [int(c[i : i + 2], 16) for i in (0, 2, 4)] for c in train_translation.FACADES_LABEL_COLORS
+    ]
+    assert colours == bench_translate.PALETTE.astype(int).tolist()
+    recipe = train_translation.MODELS["facades_cyclegan"].recipe
+    assert recipe.label_colors == train_translation.FACADES_LABEL_COLORS

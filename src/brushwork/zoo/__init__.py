@@ -112,3 +112,15 @@ def describe(path: str | os.PathLike[str]) -> str:
     """
     folder = Path(path).resolve()
     return f"bundled {folder.name}" if folder.parent == ZOO_DIR else str(path)
+
+
+def described(record: str, root: Path = ZOO_DIR) -> Path:
+    """The model folder a record written by :func:`describe` names (a bundled one under
+    ``root``): the inverse of it.
+
+    Example:
+        >>> described("bundled adain") == ZOO_DIR / "adain", described("stages/x")
+        (True, PosixPath('stages/x'))
+    """
+    name = record.removeprefix("bundled ")
+    return root / name if name != record else Path(record)
