@@ -108,6 +108,14 @@ def heldout(name: str) -> list[str]:
     return [s.strip() for s in lines if s.strip() and not s.startswith("#")]
 
 
+#: the 12 CMP Facades label colours (MATLAB jet(12), as in pix2pix's label maps; the same as
+#: benchmarks/bench_translate.py's PALETTE): the unpaired CycleGAN snaps its label maps to them
+#: before the way back (``CycleGANRecipe.label_colors``; stage 2026-12-05)
+FACADES_LABEL_COLORS = (
+    "0000aa", "0000ff", "0055ff", "00aaff", "00ffff", "55ffaa",
+    "aaff55", "ffff00", "ffaa00", "ff5500", "ff0000", "aa0000",
+)  # fmt: skip
+
 MODELS: dict[str, Model] = {
     "facades_labels2photo": Model(
         "pix2pix",
@@ -124,7 +132,9 @@ MODELS: dict[str, Model] = {
     "facades_cyclegan": Model(
         "cyclegan",
         facades_split,
-        dataclasses.replace(cyclegan.CPU, domains=("photo", "labels")),
+        dataclasses.replace(
+            cyclegan.CPU, domains=("photo", "labels"), label_colors=FACADES_LABEL_COLORS
+        ),
         "CycleGAN: facade photos <-> label maps, trained unpaired (CMP Facades)",
     ),
     "iphone2dslr": Model(
