@@ -104,7 +104,7 @@ def test_label_colors_snap_what_the_way_back_sees(
 
 
 def test_label_colors_are_checked_and_left_out_when_unused() -> None:
-    with pytest.raises(OptionError, match="is not of the form"):
+    with pytest.raises(OptionError, match="label colour 'blue' is not of the form #rrggbb"):
         dataclasses.replace(CYC, label_colors=("0000aa", "blue"))
     with pytest.raises(OptionError, match="at least two colours"):
         dataclasses.replace(CYC, label_colors=("0000aa",))

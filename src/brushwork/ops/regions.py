@@ -16,15 +16,15 @@ from brushwork.errors import OptionError
 MIN_COVERAGE = 0.97
 
 
-def parse_hex(color: str) -> tuple[int, int, int]:
-    """``"#ff8800"`` or ``"ff8800"`` -> (255, 136, 0)."""
+def parse_hex(color: str, what: str = "mask colour") -> tuple[int, int, int]:
+    """``"#ff8800"`` or ``"ff8800"`` -> (255, 136, 0); ``what`` names it in the error."""
     c = color.strip().lstrip("#")
     if len(c) != 6:
-        raise OptionError(f"mask colour {color!r} is not of the form #rrggbb")
+        raise OptionError(f"{what} {color!r} is not of the form #rrggbb")
     try:
         return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
     except ValueError:
-        raise OptionError(f"mask colour {color!r} is not of the form #rrggbb") from None
+        raise OptionError(f"{what} {color!r} is not of the form #rrggbb") from None
 
 
 def mask_colors(mask: torch.Tensor, n: int) -> list[tuple[int, int, int]]:

@@ -112,7 +112,7 @@ class CycleGANRecipe(Options):
         if self.discriminator.in_channels != 3:
             raise OptionError("CycleGAN's discriminators see one image: in_channels 3")
         for c in self.label_colors:
-            parse_hex(c)
+            parse_hex(c, "label colour")
         if len(self.label_colors) == 1:
             raise OptionError("label_colors needs at least two colours")
 
@@ -120,7 +120,9 @@ class CycleGANRecipe(Options):
         """The label colours (K, 3) in the images' [-1, 1] units, or None."""
         if not self.label_colors:
             return None
-        rgb = torch.tensor([parse_hex(c) for c in self.label_colors], dtype=torch.float32)
+        rgb = torch.tensor(
+            [parse_hex(c, "label colour") for c in self.label_colors], dtype=torch.float32
+        )
         return rgb / 127.5 - 1.0
 
 
