@@ -160,3 +160,24 @@ def test_bad_jobs_fail_in_one_line(
         code = main(["batch", str(photos), "-o", out, "-q", *extra])
         err = capsys.readouterr().err
         assert code == 1 and message in err, err
+
+
+def test_a_local_run_starts_its_own_ray_beside_a_cluster_left_running() -> None:
+    # a cluster another job left on this machine (a killed run, `ray start`) must not capture
+    # `--ray local`: joining it refuses the CPU count and would run on its stale workers
+    pytest.importorskip("ray")  # make setup installs it (the [ray] extra)
+    ray = str(Path(sys.executable).parent / "ray")
+    head = [ray, "start", "--head", "--num-cpus", "1", "--include-dashboard", "false"]
+    subprocess.run([*head, "--disable-usage-stats"], check=True, capture_output=True, timeout=120)
+    try:
+        probe = (
+            "import ray; from brushwork.pipelines.ray_batch import connect; connect('local', 2); "
+            "print(ray.cluster_resources()['CPU'])"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=180
+        )
+        assert done.returncode == 0, done.stderr[-1500:]
+        assert done.stdout.strip().splitlines()[-1] == "2.0"  # its own 2 CPUs, not the 1 left
+    finally:
+        subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120)

@@ -50,8 +50,8 @@ def connect(address: str, cpus: int) -> None:
     logging.getLogger("ray").setLevel(logging.WARNING)
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
     try:
-        if address == "local":
-            ray.init(num_cpus=cpus, include_dashboard=False, **quiet)
+        if address == "local":  # a new instance, even beside a cluster left running here
+            ray.init(address="local", num_cpus=cpus, include_dashboard=False, **quiet)
         else:
             ray.init(address=address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
