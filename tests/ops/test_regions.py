@@ -88,7 +88,7 @@ def test_snap_colors_takes_the_nearest_colour_and_passes_the_gradient_straight()
     ).T.reshape(1, 3, 2, 2)
     x.requires_grad_(True)
     y = snap_colors(x, colors)
-    # squared distances by hand: pixel 4 (0.45, 0.5, 0) is 0.5525 from red, 0.4525 from green
+    # L1 distances by hand: pixel 4 (0.45, 0.5, 0) is 1.05 from red, 0.95 from green
     expected = torch.tensor([[1.0, 0, 0], [-1, -1, 1], [0, 1, 0], [0, 1, 0]]).T.reshape(1, 3, 2, 2)
     assert torch.equal(y.detach(), expected)
     weights = torch.rand(1, 3, 2, 2)

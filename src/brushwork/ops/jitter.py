@@ -128,6 +128,19 @@ def _cell_mean(x: torch.Tensor, period: int) -> torch.Tensor:
     return F.pad(F.avg_pool2d(x, period, stride=1), (lo, hi, lo, hi), mode="replicate")
 
 
+def _phase_median(x: torch.Tensor, period: int, cells: int, band: int) -> torch.Tensor:
+    """Each pixel's median over the ``2 cells + 1`` pixels of its row at the same grid phase
+    (:func:`phase_window`), ``band`` rows at a time."""
+    cols = phase_window(x.shape[-1], period, cells)
+    out = torch.empty_like(x)
+    for top in range(0, x.shape[-2], band):
+        part = x[..., top : top + band, :]
+        out[..., top : top + band, :] = (
+            torch.stack([part.index_select(-1, c) for c in cols]).median(0).values
+        )
+    return out
+
+
 def remove_grid(y: torch.Tensor, period: int, cells: int = 2, band: int = 128) -> torch.Tensor:
     """``y`` (B, C, H, W) less the pattern locked to its ``period`` grid: a comb notch filter
     at the grid's frequencies, as used against periodic noise (Gonzalez and Woods, "Digital Image
@@ -153,16 +166,6 @@ def remove_grid(y: torch.Tensor, period: int, cells: int = 2, band: int = 128) -
     if min(h, w) < period:
         return y
     detail = y - _cell_mean(y, period)
-    cols = phase_window(w, period, cells)
-    across = torch.empty_like(y)
-    for top in range(0, h, band):
-        part = detail[..., top : top + band, :]
-        across[..., top : top + band, :] = (
-            torch.stack([part.index_select(-1, c) for c in cols]).median(0).values
-        )
-    rows = phase_window(h, period, cells)
-    pattern = torch.empty_like(y)
-    for top in range(0, h, band):
-        stack = torch.stack([across.index_select(-2, r[top : top + band]) for r in rows])
-        pattern[..., top : top + band, :] = stack.median(0).values
+    across = _phase_median(detail, period, cells, band)
+    pattern = _phase_median(across.transpose(-1, -2), period, cells, band).transpose(-1, -2)
     return y - (pattern - _cell_mean(pattern, period))

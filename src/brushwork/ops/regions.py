@@ -27,6 +27,12 @@ def parse_hex(color: str, what: str = "mask colour") -> tuple[int, int, int]:
         raise OptionError(f"{what} {color!r} is not of the form #rrggbb") from None
 
 
+def color_distances(x: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
+    """L1 distance of each pixel of ``x`` ((3, H, W) or (B, 3, H, W)) to each of ``colors``
+    (K, 3, same units): (K, H, W) or (B, K, H, W), the nearest colour being the argmin."""
+    return (x.unsqueeze(-4) - colors.view(-1, 3, 1, 1)).abs().sum(-3)
+
+
 def mask_colors(mask: torch.Tensor, n: int) -> list[tuple[int, int, int]]:
     """The ``n`` most frequent colours of a (1, 3, H, W) [0, 1] mask, darkest first."""
     q = (mask[0] * 255).round().long()
@@ -56,8 +62,7 @@ def regions_from_mask(
     if len(cols) != n_styles:
         raise OptionError(f"mask has {len(cols)} colours but {n_styles} style images were given")
     q = (mask[0] * 255).round()  # (3, H, W)
-    palette = torch.tensor(cols, dtype=q.dtype).view(-1, 3, 1, 1)
-    dist = (q.unsqueeze(0) - palette).abs().sum(1)  # (R, H, W)
+    dist = color_distances(q, torch.tensor(cols, dtype=q.dtype))  # (R, H, W)
     exact = (dist < 24).any(0).float().mean().item()
     if exact < MIN_COVERAGE:
         raise OptionError(
@@ -120,8 +125,7 @@ def regions_of(mask: torch.Tensor, colors: Sequence[tuple[int, int, int]]) -> to
     """One-hot regions (1, R, H, W) of a colour mask (1, 3, H, W): each pixel goes to the nearest
     of ``colors`` (checked beforehand, e.g. by :func:`paired_colors`)."""
     q = (mask[0] * 255).round()
-    palette = torch.tensor(list(colors), dtype=q.dtype).view(-1, 3, 1, 1)
-    nearest = (q.unsqueeze(0) - palette).abs().sum(1).argmin(0)
+    nearest = color_distances(q, torch.tensor(list(colors), dtype=q.dtype)).argmin(0)
     return torch.stack([(nearest == r).float() for r in range(len(colors))]).unsqueeze(0)
 
 
@@ -136,7 +140,6 @@ def snap_colors(x: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
         >>> y.flatten().tolist(), torch.autograd.grad(y.sum(), x)[0].flatten().tolist()
         ([0.0, 1.0, 0.0], [1.0, 1.0, 1.0])
     """
-    palette = colors.to(x).view(1, -1, 3, 1, 1)
-    nearest = (x.unsqueeze(1) - palette).square().sum(2).argmin(1)  # (B, H, W)
+    nearest = color_distances(x, colors.to(x)).argmin(1)  # (B, H, W)
     snapped = colors.to(x)[nearest].permute(0, 3, 1, 2)
     return x + (snapped - x).detach()
