@@ -108,12 +108,13 @@ def heldout(name: str) -> list[str]:
     return [s.strip() for s in lines if s.strip() and not s.startswith("#")]
 
 
-#: the 12 CMP Facades label colours (MATLAB jet(12), as in pix2pix's label maps; the same as
+#: the 12 CMP Facades label colours as measured in pix2pix's label maps (the same as
 #: benchmarks/bench_translate.py's PALETTE): the unpaired CycleGAN snaps its label maps to them
-#: before the way back (``CycleGANRecipe.label_colors``; stage 2026-12-05)
+#: before the way back (``CycleGANRecipe.label_colors``; from stage 2026-12-06. The stage of
+#: 2026-12-05 snapped to MATLAB's jet(12), which splits the windows between facade and door)
 FACADES_LABEL_COLORS = (
-    "0000aa", "0000ff", "0055ff", "00aaff", "00ffff", "55ffaa",
-    "aaff55", "ffff00", "ffaa00", "ff5500", "ff0000", "aa0000",
+    "0000de", "0030ff", "0080ff", "00cfff", "20ffe0", "70ff8e",
+    "c0ff3f", "fff000", "ff9f00", "ff5000", "ff0000", "ae0000",
 )  # fmt: skip
 
 MODELS: dict[str, Model] = {
