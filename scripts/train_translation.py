@@ -134,7 +134,11 @@ MODELS: dict[str, Model] = {
         "cyclegan",
         facades_split,
         dataclasses.replace(
-            cyclegan.CPU, domains=("photo", "labels"), label_colors=FACADES_LABEL_COLORS
+            cyclegan.CPU,
+            domains=("photo", "labels"),
+            label_colors=FACADES_LABEL_COLORS,
+            cycle_weight=5.0,  # stage 2026-12-06: less pull to hide the photo in the labels
+            identity_weight=0.0,  # the paper's identity term is for paintings -> photos
         ),
         "CycleGAN: facade photos <-> label maps, trained unpaired (CMP Facades)",
     ),
