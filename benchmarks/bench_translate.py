@@ -6,8 +6,9 @@ Facades test pairs (``translation/facades/test``) and the held-out flowers
    2017, table 4's "FCN-scores" on Cityscapes; here the outputs are read directly, each pixel's
    colour mapped to the nearest of the 12 CMP label colours as they appear in pix2pix's maps),
    for the bundled pix2pix (``facades_photo2labels``), the CycleGAN trained unpaired on the
-   same photos and labels (``facades_cyclegan``, A -> B), and a baseline that learns nothing from the photo: the
-   most frequent class at each pixel position over the 400 training label maps.
+   same photos and labels (``facades_cyclegan``, A -> B), and a baseline that learns nothing
+   from the photo: the most frequent class at each pixel position over the 400 training label
+   maps.
 2. labels -> photo: mean absolute error to the true photo (0-1) and a Frechet distance between
    VGG19 relu4_1 features (means and covariances over every position) of the outputs and of the
    real test photos, for pix2pix (``facades_labels2photo``), CycleGAN (B -> A) and the label maps
