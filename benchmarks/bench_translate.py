@@ -39,6 +39,7 @@ after; the pictures acceptable to a person. Grids go to ``--out`` (default ``.be
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -248,7 +249,9 @@ def painting(photos: list[str], out: Path) -> list[str]:
     return lines
 
 
-def speed(repeats: int, train_steps: int) -> list[str]:
+def speed(repeats: int, train_steps: int, crop: int = SIDE) -> list[str]:
+    """Inference and training speed; ``crop`` < 128 (``--smoke``) trains a shallower U-Net on
+    smaller crops, so that a CPU without fast bf16 (25 s a CycleGAN step) gets through quickly."""
     from brushwork.runtime import BACKENDS, installed
 
     x = torch.rand(1, 3, 2 * SIDE, 2 * SIDE)
@@ -265,7 +268,13 @@ def speed(repeats: int, train_steps: int) -> list[str]:
                 lines.append(f"   {name:22s} {backend:12s} {s:.3f}")
             except Exception as exc:  # a backend that cannot run this net is reported
                 lines.append(f"   {name:22s} {backend:12s} failed: {str(exc)[:80]}")
-    lines.append("   training seconds per step (batch 1, 128 px, CPU recipe nets):")
+    lines.append(f"   training seconds per step (batch 1, {crop} px, CPU recipe nets):")
+    jitter = {"crop": crop, "load_size": crop * 143 // 128}
+    depth = min(pix2pix.CPU.generator.depth, (crop - 1).bit_length())  # fits the crop
+    p2p = dataclasses.replace(
+        pix2pix.CPU, generator=dataclasses.replace(pix2pix.CPU.generator, depth=depth), **jitter
+    )
+    cyc = dataclasses.replace(cyclegan.CPU, **jitter)
     fast_bf16 = bf16_supported(torch.device("cpu"))
     with tempfile.TemporaryDirectory() as tmp:
         ab = Path(tmp) / "ab"
@@ -285,9 +294,9 @@ def speed(repeats: int, train_steps: int) -> list[str]:
             for method in ("pix2pix", "cyclegan"):
                 folder = Path(tmp) / f"{method}_{precision}"
                 if method == "pix2pix":
-                    r = pix2pix.train_pix2pix(ab, folder, loop=loop, progress=False)
+                    r = pix2pix.train_pix2pix(ab, folder, recipe=p2p, loop=loop, progress=False)
                 else:
-                    r = cyclegan.train_cyclegan(a, b, folder, loop=loop, progress=False)
+                    r = cyclegan.train_cyclegan(a, b, folder, recipe=cyc, loop=loop, progress=False)
                 per.append(r.seconds / train_steps)
             note = "" if precision == "fp32" or fast_bf16 else " (this CPU has no fast bf16)"
             lines.append(f"   {precision}: pix2pix {per[0]:.3f}, CycleGAN {per[1]:.3f}{note}")
@@ -313,7 +322,7 @@ def main() -> None:
     lines = facades(args.limit, args.out, feats)
     lines += flowers(args.flowers, args.out, feats)
     lines += painting(args.photos, args.out)
-    lines += speed(args.repeats, args.train_steps)
+    lines += speed(args.repeats, args.train_steps, 32 if args.smoke else SIDE)
     print("\n".join(lines))
     print(f"pictures: {args.out}/translate_*.jpg")
 

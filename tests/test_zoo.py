@@ -127,7 +127,10 @@ def test_every_bundled_model_gives_the_recorded_picture(data) -> None:  # type: 
     with safe_open(str(recorded), "pt") as f:
         assert sorted(f.keys()) == sorted(now) == sorted(zoo.names())
         for name in f.keys():  # noqa: SIM118 (safe_open has no __iter__)
-            torch.testing.assert_close(now[name], f.get_tensor(name), atol=1e-5, rtol=0)
+            # 1e-4: another CPU's kernels (AVX2 or AVX-512) or thread count move an output by
+            # up to 2.3e-5 (WCT's eigendecomposition; the nets by under 6e-6); a change to
+            # the numerics moves it by far more
+            torch.testing.assert_close(now[name], f.get_tensor(name), atol=1e-4, rtol=0)
 
 
 def test_bundled_records_name_the_models_they_continued_not_a_machines_folder() -> None:
