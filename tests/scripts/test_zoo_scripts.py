@@ -263,3 +263,28 @@ def test_the_facades_palette_is_the_colours_of_the_real_label_maps(
         assert np.quantile(dist.min(-1), 0.99) <= 12
         seen[np.unique(dist.argmin(-1))] = True
     assert seen.sum() >= 10
+
+
+def test_window_contrast_is_the_walls_luminance_less_the_windows(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By hand on a made-up photo, then on real test pairs: the true maps score above zero and
+    the same maps with facade and window swapped score its negative."""
+    import numpy as np
+    from PIL import Image
+
+    monkeypatch.syspath_prepend(str(SCRIPTS.parent / "benchmarks"))
+    import bench_translate as bt
+
+    photo = Image.fromarray(np.array([[200, 200, 50, 10]], np.uint8)).convert("RGB")
+    pred = np.array([[1, 1, 2, 0]])  # facade, facade, window, background
+    assert bt.window_contrast([pred], [photo]) == pytest.approx(150.0, abs=0.5)
+    assert np.isnan(bt.window_contrast([np.zeros_like(pred)], [photo]))
+    tests = sorted((data / "translation/facades/test").glob("*.jpg"))[:6]
+    pairs = [bt.halves(p) for p in tests]
+    truth = [bt.classes(lab) for _, lab in pairs]
+    photos = [x for x, _ in pairs]
+    real = bt.window_contrast(truth, photos)
+    assert real > 5
+    swapped = [np.select([t == 1, t == 2], [2, 1], t) for t in truth]
+    assert bt.window_contrast(swapped, photos) == pytest.approx(-real, abs=1e-3)
