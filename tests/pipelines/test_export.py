@@ -92,3 +92,38 @@ def test_bf16_paths_give_the_same_picture(backend, photo, reference, tmp_path, m
     style = load("starry_night", backend=backend, precision="bf16")
     y, _ = style.stylize_tensor(photo)
     assert psnr(y.numpy(), reference) >= 40
+
+
+@needs_ort
+def test_an_export_after_an_onnxruntime_run_copies_its_cached_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brushwork.modelfile import write_model
+    from brushwork.nets.transformer import TransformerConfig, TransformerNet
+    from brushwork.pipelines import export as export_pipeline
+
+    monkeypatch.setenv("BRUSHWORK_HOME", str(tmp_path / "home"))
+    torch.manual_seed(0)
+    cfg = TransformerConfig(widths=(4, 8, 8), residual_blocks=1)
+    model = write_model(
+        tmp_path / "tiny",
+        TransformerNet(cfg).state_dict(),
+        {"architecture": "transformer", "config": cfg.to_dict()},
+    )
+    style = load(model, backend="onnxruntime")
+    assert runtime.cached_graph(style.digest) is None
+    style.stylize_tensor(torch.rand(1, 3, 32, 40))  # exports the plain graph into the cache
+    cached = runtime.cached_graph(style.digest)
+    assert cached is not None
+
+    def exported_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(export_pipeline, "export_onnx", exported_again)
+    out = export_model(model, tmp_path / "copy.onnx")
+    assert out.read_bytes() == cached.read_bytes()
+    # the same weights with another config.json: the cached file's metadata would be stale
+    config_file = model / "config.json"
+    config_file.write_text(json.dumps(json.loads(config_file.read_text()) | {"description": "x"}))
+    with pytest.raises(AssertionError, match="exported again"):
+        export_model(model, tmp_path / "other.onnx")

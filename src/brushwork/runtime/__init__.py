@@ -93,20 +93,29 @@ def is_exported(digest: str) -> bool:
     return (export_dir(digest) / "plain.onnx").is_file()
 
 
+def cached_graph(digest: str, graph: str = "plain") -> Path | None:
+    """The export cache's ONNX file of one graph of the model ``digest``; None when there is
+    none, or when it cannot be read or belongs to another model. Creates nothing."""
+    p = export_dir(digest, create=False) / f"{graph}.onnx"
+    if p.is_file():
+        try:
+            if onnx_metadata(p).get(DIGEST_KEY) == digest:
+                return p
+        except WeightsError:
+            pass
+    return None
+
+
 def onnx_graphs(net: nn.Module, config: Mapping[str, Any], digest: str) -> Callable[[str], Path]:
     """A function giving the cached ONNX file of each graph of ``net``, exported on first use;
     a cached file whose digest does not match (or that cannot be read) is exported again."""
     folder = export_dir(digest)
 
     def path(graph: str) -> Path:
-        p = folder / f"{graph}.onnx"
-        if p.is_file():
-            try:
-                if onnx_metadata(p).get(DIGEST_KEY) == digest:
-                    return p
-            except WeightsError:
-                pass
-        return export_onnx(net, p, config=config, digest=digest, graph=graph)
+        cached = cached_graph(digest, graph)
+        if cached is not None:
+            return cached
+        return export_onnx(net, folder / f"{graph}.onnx", config=config, digest=digest, graph=graph)
 
     return path
 

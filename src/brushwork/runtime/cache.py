@@ -31,8 +31,9 @@ def model_digest(state: Mapping[str, torch.Tensor], config: Mapping[str, Any]) -
     return h.hexdigest()
 
 
-def export_dir(digest: str) -> Path:
-    """The cache folder of one model's exports (created)."""
+def export_dir(digest: str, *, create: bool = True) -> Path:
+    """The cache folder of one model's exports (created unless ``create`` is False)."""
     path = brushwork_home() / "exports" / digest[:24]
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
