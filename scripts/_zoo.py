@@ -33,6 +33,7 @@ STAGE_KEYS = (
     "pixel_weight",
     "cycle_noise",
     "label_colors",
+    "invert_b",
 )
 
 

@@ -139,6 +139,9 @@ MODELS: dict[str, Model] = {
             label_colors=FACADES_LABEL_COLORS,
             cycle_weight=5.0,  # stage 2026-12-06: less pull to hide the photo in the labels
             identity_weight=0.0,  # the paper's identity term is for paintings -> photos
+            # stage 2026-12-06i: the window blue is brighter than the wall blue, real windows
+            # darker than walls; in inverted colours the label maps order as the photos do
+            invert_b=True,
         ),
         "CycleGAN: facade photos <-> label maps, trained unpaired (CMP Facades)",
     ),

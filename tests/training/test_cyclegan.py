@@ -3,6 +3,7 @@ bit (its image pools included), and the model runs both directions."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from PIL import Image
 import brushwork as bw
 from brushwork.errors import OptionError
 from brushwork.modelfile import read_model
-from brushwork.nets.patchgan import PatchGANConfig
-from brushwork.nets.resnet_generator import ResnetConfig
+from brushwork.nets.patchgan import PatchDiscriminator, PatchGANConfig
+from brushwork.nets.resnet_generator import ResnetConfig, ResnetGenerator
 from brushwork.training import cyclegan
+from brushwork.training.checkpoint import CHECKPOINT_FILE
+from brushwork.weights import read_safetensors
 from tests.training.test_pix2pix import loop, same_weights
 
 CYC = dataclasses.replace(
@@ -93,7 +96,9 @@ def test_label_colors_snap_what_the_way_back_sees(
     recipe = dataclasses.replace(CYC, label_colors=JET)
     cyclegan.train_cyclegan(a, b, tmp_path / "m", recipe=recipe, loop=loop(2), progress=False)
     assert len(seen) == 2  # once a step, on the translated label maps
-    palette = torch.tensor([[int(c[i : i + 2], 16) for i in (0, 2, 4)] for c in JET]) / 127.5 - 1
+    # in the images' own [0, 1] units (in [-1, 1] units, as before 2026-12-06, a wall pixel
+    # snapped to the window colour)
+    palette = torch.tensor([[int(c[i : i + 2], 16) for i in (0, 2, 4)] for c in JET]) / 255
     for out in seen:
         pixels = out.permute(0, 2, 3, 1).reshape(-1, 3)
         dist = (pixels[:, None, :] - palette[None]).abs().amax(-1).amin(-1)
@@ -109,3 +114,110 @@ def test_label_colors_are_checked_and_left_out_when_unused() -> None:
     with pytest.raises(OptionError, match="at least two colours"):
         dataclasses.replace(CYC, label_colors=("0000aa",))
     assert "label_colors" not in CYC.to_dict() and CYC.label_palette() is None
+
+
+def test_a_wall_pixel_snaps_to_the_wall_colour_not_the_window() -> None:
+    facade, window = "0030ff", "0080ff"  # pix2pix's facade and window blues
+    recipe = dataclasses.replace(CYC, label_colors=(facade, window), identity_weight=0.0)
+    wall = torch.tensor([0.0, 48 / 255, 1.0]).view(1, 3, 1, 1) + 0.01
+    snapped = cyclegan.snap_colors(wall, recipe.label_palette())
+    assert torch.allclose(snapped.flatten(), torch.tensor([0.0, 48 / 255, 1.0]))
+    inverted = dataclasses.replace(recipe, invert_b=True).label_palette()
+    assert torch.allclose(inverted[0], torch.tensor([1.0, 207 / 255, 0.0]))  # ffcf00
+
+
+def folded_pair() -> tuple[dict[str, torch.nn.Module], dict[str, torch.nn.Module]]:
+    torch.manual_seed(0)
+    nets = {
+        "g_ab": ResnetGenerator(ResnetConfig(width=4, blocks=1)),
+        "g_ba": ResnetGenerator(ResnetConfig(width=4, blocks=1)),
+        "d_b": PatchDiscriminator(PatchGANConfig(in_channels=3, width=4, n_layers=2)),
+    }
+    for net in nets.values():  # biases away from zero, so a forgotten bias shows
+        for p in net.parameters():
+            p.data.add_(0.05 * torch.randn_like(p))
+    folded = {k: copy.deepcopy(v) for k, v in nets.items()}
+    cyclegan.invert_b_side(folded)
+    return nets, folded
+
+
+def test_invert_b_side_folds_an_inversion_of_b_into_the_nets() -> None:
+    nets, folded = folded_pair()
+    x = torch.rand(2, 3, 21, 30)
+    with torch.no_grad():
+        # G_AB now draws B's true colours: 1 - what it drew in the inverted ones
+        assert torch.allclose(folded["g_ab"](x), 1 - nets["g_ab"](x), atol=1e-6)
+        # G_BA now reads B's true colours: what it made of the inverted ones
+        assert torch.allclose(folded["g_ba"](x), nets["g_ba"](1 - x), atol=1e-6)
+        # D_B's first conv likewise, except in its one-pixel zero-padded border (the
+        # discriminator is only warm-started from a model: close is enough there)
+        first, plain = cyclegan._convs(folded["d_b"])[0], cyclegan._convs(nets["d_b"])[0]
+        inner = (..., slice(1, -1), slice(1, -1))
+        d, want = first(x), plain(1 - x)
+        assert torch.allclose(d[inner], want[inner], atol=1e-5)
+        assert not torch.allclose(d, want, atol=1e-3)  # the border is not folded exactly
+    cyclegan.invert_b_side(folded)  # its own inverse
+    for k, net in nets.items():
+        for (name, a), b in zip(net.state_dict().items(), folded[k].state_dict().values(),
+                                strict=True):  # fmt: skip
+            assert torch.allclose(a, b, atol=1e-6), f"{k}.{name}"
+
+
+def test_invert_b_trains_on_inverted_labels_and_writes_the_true_colours(
+    halves: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = halves
+    seen: list[torch.Tensor] = []
+    real = cyclegan.snap_colors
+
+    def spy(x: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
+        seen.append(colors)
+        return real(x, colors)
+
+    cycled: list[torch.Tensor] = []
+    real_cycle = cyclegan.cycle_loss
+
+    def cycle_spy(x: torch.Tensor, back: torch.Tensor, weight: float) -> torch.Tensor:
+        cycled.append(x)
+        return real_cycle(x, back, weight)
+
+    monkeypatch.setattr(cyclegan, "snap_colors", spy)
+    monkeypatch.setattr(cyclegan, "cycle_loss", cycle_spy)
+    recipe = dataclasses.replace(CYC, label_colors=JET, invert_b=True, identity_weight=0.0)
+    out = tmp_path / "m"
+    cyclegan.train_cyclegan(a, b, out, recipe=recipe, loop=loop(2), progress=False)
+    assert torch.allclose(seen[0][0], torch.tensor([1.0, 1.0, 1 - 0xAA / 255]))  # ~0000aa
+    # the nets learn the label maps (blue, mostly) inverted (yellow): little blue in them
+    photos_blue, labels_blue = (float(x[:, 2].mean()) for x in cycled[:2])
+    assert labels_blue < 0.3 < photos_blue
+    assert read_model(out).config["recipe"]["invert_b"] is True
+    # the written nets are the checkpoint's (those that learnt inverted labels) folded
+    ckpt, _ = read_safetensors(out / CHECKPOINT_FILE)
+    written = bw.load(out).net  # type: ignore[attr-defined]
+    g_ab = ResnetGenerator(recipe.generator)
+    g_ab.load_state_dict({k[len("nets.g_ab."):]: v for k, v in ckpt.items()
+                          if k.startswith("nets.g_ab.")})  # fmt: skip
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(written(x), 1 - g_ab(x), atol=1e-5)
+    # continuing from the written model unfolds it: training goes on from the checkpoint's nets
+    started: dict[str, torch.Tensor] = {}
+
+    def first_nets(trainer: cyclegan.CycleGANTrainer, *args: object, **kw: object) -> None:
+        for name, net in trainer.nets().items():
+            started.update({f"nets.{name}.{k}": v for k, v in net.state_dict().items()})
+
+    monkeypatch.setattr(cyclegan, "fit", first_nets)
+    cyclegan.train_cyclegan(a, b, tmp_path / "again", recipe=recipe, init=out, progress=False)
+    for k, v in ckpt.items():
+        if k.startswith(("nets.g_", "nets.d_")):
+            assert torch.allclose(started[k], v, atol=1e-6), k
+
+
+def test_invert_b_is_refused_with_the_identity_terms_or_a_residual_generator() -> None:
+    with pytest.raises(OptionError, match="invert_b needs identity_weight 0"):
+        dataclasses.replace(CYC, invert_b=True, identity_weight=0.5)
+    residual = dataclasses.replace(CYC.generator, residual=True)
+    with pytest.raises(OptionError, match="without residual"):
+        dataclasses.replace(CYC, invert_b=True, identity_weight=0.0, generator=residual)
+    assert "invert_b" not in CYC.to_dict()  # older recipes read and write as before

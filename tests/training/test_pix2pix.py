@@ -113,5 +113,11 @@ def test_cli_trains_pix2pix_and_cyclegan_and_refuses_bad_options(
     a, b = halves
     cyc = ["train", "cyclegan", "--a", str(a), "--b", str(b), "-o", str(tmp_path / "cyc")]
     assert main([*cyc, *small, "--blocks", "1"]) == 0
+    inverted = tmp_path / "inv"
+    flip = [*cyc[:-1], str(inverted), *small, "--blocks", "1", "--invert-b"]
+    assert main(flip) == 1  # the identity term would compare A's colours with inverted B's
+    assert "invert_b needs identity_weight 0" in capsys.readouterr().err
+    assert main([*flip, "--identity-weight", "0"]) == 0
+    assert read_model(inverted).config["recipe"]["invert_b"] is True
     assert main([*cyc[:-1], str(tmp_path / "c2"), *small, "--domains", "one"]) == 1
     assert "two names" in capsys.readouterr().err

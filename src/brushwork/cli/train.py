@@ -620,6 +620,13 @@ def train_cyclegan_cmd(
             "are snapped to them before the way back."
         ),
     ] = "",
+    invert_b: Annotated[
+        bool,
+        typer.Option(
+            help="The nets learn B in inverted colours (for label maps whose colours run "
+            "against their photos' brightness); the model written takes B's true colours."
+        ),
+    ] = False,
     gan_mode: GanModeOpt = "lsgan",
     width: Annotated[int, typer.Option(help="Generator channels (paper: 64).")] = 16,
     disc_width: Annotated[int, typer.Option(help="Discriminator channels (paper: 64).")] = 32,
@@ -663,6 +670,7 @@ def train_cyclegan_cmd(
             pool_size=pool_size,
             cycle_noise=cycle_noise,
             label_colors=tuple(c for c in label_colors.split(",") if c.strip()),
+            invert_b=invert_b,
             decay_from=decay_from,
             domains=names,
             generator=CycleGANRecipe.net_options(

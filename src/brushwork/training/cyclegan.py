@@ -17,6 +17,7 @@ norm. The CPU recipe (``CPU``) trains narrower 6-block nets on 128 px crops.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import os
@@ -72,11 +73,20 @@ class CycleGANRecipe(Options):
             "CycleGAN, a Master of Steganography", 2017): a generator that hides the details it
             needs for the way back in a faint signal (a photo's windows in near-invisible shades
             of a label map's blue) loses them under the noise, so the information must show.
-            In the images' [-1, 1] units; 0 (the paper) adds none.
+            In the images' [0, 1] units; 0 (the paper) adds none.
         label_colors: when B is a label map, its colours (``"rrggbb"``): each translated B
             image is snapped to its nearest colours (straight-through gradient) before it is
             translated back, so the way back sees only what a label map can say (against the
             same steganography as ``cycle_noise``). Empty (the paper): no snapping.
+        invert_b: the nets see domain B's colours inverted (c -> 255 - c) while they train;
+            the written model has the inversion folded into its first and last convs
+            (:func:`invert_b_side`), so it takes and gives B's true colours. For label maps
+            whose class colours order against their photos' brightness (pix2pix's facades: the
+            window blue is brighter than the wall blue, real windows darker than walls): nets
+            start near brightness-keeping maps, and of the unpaired objective's two solutions,
+            windows as windows or windows and walls swapped, they fall into the swap (issue
+            23). Not with the identity terms (they compare colours across the domains) nor a
+            residual generator (its output keeps its input's colours). False: the paper.
         beta1, decay_from: Adam's beta1 and the share of steps before the linear decay.
         generator, discriminator: the nets' configs (both generators alike, both
             discriminators alike).
@@ -93,6 +103,7 @@ class CycleGANRecipe(Options):
     pool_size: int = 50
     cycle_noise: float = field(default=0.0, metadata=OMIT_DEFAULT)  # older recipes have none
     label_colors: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    invert_b: bool = field(default=False, metadata=OMIT_DEFAULT)
     beta1: float = 0.5
     decay_from: float = 0.5
     generator: ResnetConfig = field(default_factory=ResnetConfig)
@@ -115,15 +126,24 @@ class CycleGANRecipe(Options):
             parse_hex(c, "label colour")
         if len(self.label_colors) == 1:
             raise OptionError("label_colors needs at least two colours")
+        if self.invert_b and (self.identity_weight or self.generator.residual):
+            raise OptionError(
+                "invert_b needs identity_weight 0 and a generator without residual: both "
+                "compare colours across the domains"
+            )
 
     def label_palette(self) -> torch.Tensor | None:
-        """The label colours (K, 3) in the images' [-1, 1] units, or None."""
+        """The label colours (K, 3) as the nets see them (inverted with ``invert_b``) in the
+        images' [0, 1] units, or None. (Before 2026-12-06 they were given in [-1, 1] units, so
+        translated maps snapped one to three classes off: facade and background both to the
+        window colour.)"""
         if not self.label_colors:
             return None
         rgb = torch.tensor(
             [parse_hex(c, "label colour") for c in self.label_colors], dtype=torch.float32
         )
-        return rgb / 127.5 - 1.0
+        palette = rgb / 255.0
+        return 1.0 - palette if self.invert_b else palette
 
 
 #: the paper's settings (a GPU run: ``--gpu``)
@@ -211,6 +231,8 @@ class CycleGANTrainer(DecayingTrainer):
         mode = r.gan_mode
         g_ab, g_ba, d_a, d_b = nets[G_AB], nets[G_BA], nets[D_A], nets[D_B]
         a, b = batch[:, :3], batch[:, 3:]
+        if r.invert_b:
+            b = 1.0 - b
         idt = r.identity_weight * r.cycle_weight
         with frozen(self.d_a, self.d_b), ctx.autocast():
             fake_b, fake_a = g_ab(a), g_ba(b)
@@ -242,8 +264,12 @@ class CycleGANTrainer(DecayingTrainer):
         self, nets: Mapping[str, nn.Module], photos: list[Image.Image], device: torch.device
     ) -> Image.Image:
         """Left: A -> B -> A for two A images; right: B -> A -> B for two B images."""
-        left = pairs_preview(self.g_ab, [(x, x) for x in self.preview_a], device, self.g_ba)
-        right = pairs_preview(self.g_ba, [(x, x) for x in self.preview_b], device, self.g_ab)
+        shown = self.generators()
+        if self.recipe.invert_b:
+            shown = self.user_nets({k: net.state_dict() for k, net in shown.items()})
+        g_ab, g_ba = shown[G_AB], shown[G_BA]
+        left = pairs_preview(g_ab, [(x, x) for x in self.preview_a], device, g_ba)
+        right = pairs_preview(g_ba, [(x, x) for x in self.preview_b], device, g_ab)
         out = Image.new("RGB", (left.width + right.width, left.height), "white")
         out.paste(left, (0, 0))
         out.paste(right, (left.width, 0))
@@ -266,7 +292,48 @@ class CycleGANTrainer(DecayingTrainer):
             **self.describe,
         )
         kept = {k: v for k, v in states.items() if k not in (POOL_A, POOL_B)}
+        if r.invert_b:
+            kept |= {k: net.state_dict() for k, net in self.user_nets(kept).items()}
         write_components(self.folder, kept, config, dtype=self.dtype, preview=preview)
+
+    def user_nets(self, states: Mapping[str, dict[str, torch.Tensor]]) -> dict[str, nn.Module]:
+        """Copies of the named nets holding ``states``, with ``invert_b`` folded in: the nets
+        as the written model has them, for B's true colours."""
+        own = {**self.generators(), **self.discriminators()}
+        nets = {k: copy.deepcopy(own[k]) for k in states}
+        for k, net in nets.items():
+            net.load_state_dict(states[k])
+        if self.recipe.invert_b:
+            invert_b_side(nets)
+        return nets
+
+
+def invert_b_side(nets: Mapping[str, nn.Module]) -> None:
+    """Fold an inversion of domain B's colours (x -> 1 - x) into those of ``nets`` named G_AB,
+    G_BA and D_B, in place. The generators work in [-1, 1] inside, where it is x -> -x: G_AB's
+    last conv is negated (its tanh is odd) and G_BA's first conv too (a conv of -x is the
+    negated conv of x), exactly. D_B sees [0, 1] images: its first conv gets -W and its bias
+    b + sum(W), exact except in that conv's one-pixel zero-padded border (and so close, not
+    equal, after D_B's instance norms: enough for a discriminator, which a model keeps only to
+    warm-start another run). Its own inverse: it unfolds what it folded, exactly. See
+    ``CycleGANRecipe.invert_b``."""
+    with torch.no_grad():
+        if G_AB in nets:
+            last = _convs(nets[G_AB])[-1]
+            last.weight.neg_()
+            if last.bias is not None:
+                last.bias.neg_()
+        if G_BA in nets:
+            _convs(nets[G_BA])[0].weight.neg_()
+        if D_B in nets:
+            first = _convs(nets[D_B])[0]
+            if first.bias is not None:
+                first.bias.add_(first.weight.sum(dim=(1, 2, 3)))
+            first.weight.neg_()
+
+
+def _convs(net: nn.Module) -> list[nn.Conv2d]:
+    return [m for m in net.modules() if isinstance(m, nn.Conv2d)]
 
 
 def noisy(x: torch.Tensor, std: float) -> torch.Tensor:
@@ -307,4 +374,6 @@ def train_cyclegan(
             dtype=run.get("dtype", torch.float32),
         )
     warm_nets(init, {**trainer.generators(), **trainer.discriminators()}, record)
+    if init is not None and recipe.invert_b:  # a written model holds B's true colours
+        invert_b_side({**trainer.generators(), **trainer.discriminators()})
     return fit(trainer, data, output, loop=loop, record=record, preview_photos=[], **run)
