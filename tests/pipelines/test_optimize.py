@@ -40,8 +40,8 @@ def test_twenty_lbfgs_steps_lower_the_style_loss_tenfold(small) -> None:  # type
 
 
 def test_bf16_keeps_the_result(small) -> None:  # type: ignore[no-untyped-def]
-    content, style = small("content/golden_gate.jpg", 80), small("style/the_scream.jpg", 80)
-    kw = dict(steps=15, size=80, device="cpu", progress=False)
+    content, style = small("content/golden_gate.jpg", 64), small("style/the_scream.jpg", 64)
+    kw = dict(steps=10, size=64, device="cpu", progress=False)
     f32 = optimize_result(content, [style], precision="fp32", **kw)
     b16 = optimize_result(content, [style], precision="bf16", **kw)
     l32, l16 = _style_loss(f32.image, content, style), _style_loss(b16.image, content, style)

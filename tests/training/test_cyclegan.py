@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -80,21 +81,28 @@ def test_cycle_noise_changes_what_the_generators_learn(
 JET = ("0000aa", "0000ff", "0055ff", "00aaff", "00ffff", "55ffaa")
 
 
+def calls_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[tuple[Any, ...], Any]]:
+    """Every call of ``cyclegan.<name>`` from now on, as (arguments, result)."""
+    calls: list[tuple[tuple[Any, ...], Any]] = []
+    real = getattr(cyclegan, name)
+
+    def spy(*args: Any) -> Any:
+        out = real(*args)
+        calls.append((args, out))
+        return out
+
+    monkeypatch.setattr(cyclegan, name, spy)
+    return calls
+
+
 def test_label_colors_snap_what_the_way_back_sees(
     halves: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = halves
-    seen: list[torch.Tensor] = []
-    real = cyclegan.snap_colors
-
-    def spy(x: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
-        out = real(x, colors)
-        seen.append(out.detach())
-        return out
-
-    monkeypatch.setattr(cyclegan, "snap_colors", spy)
+    snaps = calls_of(monkeypatch, "snap_colors")
     recipe = dataclasses.replace(CYC, label_colors=JET)
     cyclegan.train_cyclegan(a, b, tmp_path / "m", recipe=recipe, loop=loop(2), progress=False)
+    seen = [out.detach() for _, out in snaps]
     assert len(seen) == 2  # once a step, on the translated label maps
     # in the images' own [0, 1] units (in [-1, 1] units, as before 2026-12-06, a wall pixel
     # snapped to the window colour)
@@ -167,28 +175,14 @@ def test_invert_b_trains_on_inverted_labels_and_writes_the_true_colours(
     halves: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = halves
-    seen: list[torch.Tensor] = []
-    real = cyclegan.snap_colors
-
-    def spy(x: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
-        seen.append(colors)
-        return real(x, colors)
-
-    cycled: list[torch.Tensor] = []
-    real_cycle = cyclegan.cycle_loss
-
-    def cycle_spy(x: torch.Tensor, back: torch.Tensor, weight: float) -> torch.Tensor:
-        cycled.append(x)
-        return real_cycle(x, back, weight)
-
-    monkeypatch.setattr(cyclegan, "snap_colors", spy)
-    monkeypatch.setattr(cyclegan, "cycle_loss", cycle_spy)
+    snaps, cycles = calls_of(monkeypatch, "snap_colors"), calls_of(monkeypatch, "cycle_loss")
     recipe = dataclasses.replace(CYC, label_colors=JET, invert_b=True, identity_weight=0.0)
     out = tmp_path / "m"
     cyclegan.train_cyclegan(a, b, out, recipe=recipe, loop=loop(2), progress=False)
-    assert torch.allclose(seen[0][0], torch.tensor([1.0, 1.0, 1 - 0xAA / 255]))  # ~0000aa
+    palette = snaps[0][0][1]
+    assert torch.allclose(palette[0], torch.tensor([1.0, 1.0, 1 - 0xAA / 255]))  # ~0000aa
     # the nets learn the label maps (blue, mostly) inverted (yellow): little blue in them
-    photos_blue, labels_blue = (float(x[:, 2].mean()) for x in cycled[:2])
+    photos_blue, labels_blue = (float(args[0][:, 2].mean()) for args, _ in cycles[:2])
     assert labels_blue < 0.3 < photos_blue
     assert read_model(out).config["recipe"]["invert_b"] is True
     # the written nets are the checkpoint's (those that learnt inverted labels) folded
