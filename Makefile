@@ -31,8 +31,12 @@ chromium:
 demo: setup
 	$(VENV)/bin/brushwork demo -o out/demo.png --overwrite
 
+# Most tests on two pytest-xdist workers of one thread each: one test's waits (a server, a
+# subprocess starting) overlap another's work. The browser and Ray tests run after them, alone:
+# beside another worker they starve (a page misses its 30 s timeouts, a Ray worker dies).
 test: setup chromium
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 -m "not slow and not browser and not ray"
+	$(VENV)/bin/pytest -q -m "(browser or ray) and not slow"
 
 test-browser: setup chromium
 	$(VENV)/bin/pytest -q -m browser

@@ -26,10 +26,16 @@ def data() -> Path:
     return DATA
 
 
+#: torch threads of each test: the machine's 2 cores, or one each for `make test`'s two
+#: pytest-xdist workers; BRUSHWORK_TEST_THREADS=1 leaves a core to a training run
+THREADS = int(
+    os.environ.get("BRUSHWORK_TEST_THREADS", "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2")
+)
+
+
 @pytest.fixture(autouse=True)
 def _threads() -> None:
-    # 2 cores here; BRUSHWORK_TEST_THREADS=1 leaves one to a training run in the background
-    torch.set_num_threads(int(os.environ.get("BRUSHWORK_TEST_THREADS", "2")))
+    torch.set_num_threads(THREADS)
 
 
 @pytest.fixture

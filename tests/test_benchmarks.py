@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import THREADS
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
 TIMEOUT = 120
@@ -22,13 +24,17 @@ def test_benchmarks_found() -> None:
     assert BENCHMARKS, "no benchmarks/bench_*.py found"
 
 
-@pytest.mark.parametrize("path", BENCHMARKS, ids=[p.stem for p in BENCHMARKS])
+def _param(path: Path) -> object:
+    marks = [pytest.mark.ray] if path.stem == "bench_batch" else []  # it starts a Ray cluster
+    return pytest.param(path, marks=marks, id=path.stem)
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in BENCHMARKS])
 def test_smoke(path: Path, data: Path) -> None:
     env = {
         **os.environ,
         "BRUSHWORK_DATA": str(data),
-        # as the in-process tests (conftest): 2 threads, or 1 beside a training run
-        "OMP_NUM_THREADS": os.environ.get("BRUSHWORK_TEST_THREADS", "2"),
+        "OMP_NUM_THREADS": str(THREADS),  # as the in-process tests
     }
     try:
         done = subprocess.run(

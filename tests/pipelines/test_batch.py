@@ -85,6 +85,7 @@ def test_local_run_reports_bad_files_skips_written_ones_and_reads_uris(
     )
 
 
+@pytest.mark.ray
 def test_ray_matches_the_single_machine_command_and_resumes(photos: Path, tmp_path: Path) -> None:
     # one Ray job killed half way and started again (two local clusters, not three: each start
     # costs seconds): the outputs equal the single-machine command's, the truncated file is
@@ -158,6 +159,7 @@ def test_bad_jobs_fail_in_one_line(
         assert code == 1 and message in err, err
 
 
+@pytest.mark.ray
 def test_a_local_run_starts_its_own_ray_beside_a_cluster_left_running() -> None:
     # a cluster another job left on this machine (a killed run, `ray start`) must not capture
     # `--ray local`: joining it refuses the CPU count and would run on its stale workers
