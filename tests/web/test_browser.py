@@ -47,6 +47,22 @@ def record_texts(page: Page, selector: str) -> Callable[[], list[str]]:
     return lambda: list(page.evaluate("window.__texts"))
 
 
+def set_slider(page: Page, label: str, value: int) -> None:
+    """Type ``value`` in the number box of the slider whose label starts with ``label``, until
+    the slider shows it (a box typed in just after its accordion opens may not take it yet)."""
+    box = page.get_by_role("spinbutton", name=re.compile(f"^number input for {label}"))
+    bar = page.get_by_role("slider", name=re.compile(f"^range slider for {label}"))
+    for _ in range(10):
+        box.fill(str(value))
+        box.press("Tab")  # the page takes the value on the box's change
+        try:
+            expect(bar).to_have_value(str(value), timeout=2_000)
+            return
+        except AssertionError:
+            continue
+    expect(bar).to_have_value(str(value))
+
+
 def natural_size(page: Page, selector: str) -> tuple[int, int]:
     w, h = page.locator(selector).evaluate("img => [img.naturalWidth, img.naturalHeight]")
     return int(w), int(h)
@@ -109,7 +125,7 @@ def test_wct_then_refine_from_the_page(page: Page, server: Server, data: Path) -
     page.locator("#photo input[type=file]").set_input_files(data / "content/tubingen.jpg")
     page.get_by_label("Any style (WCT, photo-only decoders, a few seconds)").check()
     page.get_by_text("More options", exact=True).click()
-    page.get_by_role("slider", name=re.compile("^range slider for Refine")).fill("5")
+    set_slider(page, "Refine", 5)
     seen = record_texts(page, "#result")
     page.locator("#refine").click()  # "Paint, then refine": 5 steps from the one-pass picture
     expect(page.locator("#status")).to_contain_text("Done in", timeout=240_000)
