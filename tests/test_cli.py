@@ -677,6 +677,10 @@ def test_upscale_files_folders_and_bad_scales(data, tmp_path, small, capsys) -> 
         ["upscale", str(src / "a.png"), "--scale", "3", "-o", str(tmp_path / "x.png")], capsys
     )
     assert code == 1 and err.count("\n") == 1 and "available scales: x4, x8" in err
+    code, _, err = run(
+        ["upscale", str(src / "a.png"), "-m", "x4", "-o", str(tmp_path / "x.png")], capsys
+    )
+    assert code == 1 and "unknown super-resolution model 'x4'; choose from sr-x4," in err
     Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
     code, _, err = run(
         ["upscale", str(tmp_path / "dot.png"), "-o", str(tmp_path / "y.png")], capsys

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from brushwork import image as imageio
-from brushwork import zoo
+from brushwork import methods, zoo
 from brushwork.errors import OptionError
-from brushwork.modelfile import STYLE_PREVIEWS, recipe_of
+from brushwork.modelfile import STYLE_PREVIEWS, read_config, recipe_of
 from brushwork.pipelines.fast import load
 from brushwork.pipelines.multistyle import find_model, style_names
 
@@ -85,6 +85,26 @@ def test_unknown_style_lists_the_bundled_ones_and_the_closest() -> None:
     assert "sr-x4" not in str(err.value)  # upscalers are not styles
     with pytest.raises(OptionError, match=r"unknown super-resolution model 'sr-x3'.*sr-x4"):
         zoo.resolve("sr-x3")
+
+
+def test_an_unknown_name_lists_the_models_that_can_do_what_was_asked() -> None:
+    """A caller that needs a translation model (or an upscaler, a MIXGAN) hears of those, not of
+    the styles; each list holds only models whose method has that capability."""
+    cases = {
+        "translate": ("facade2photo", "translation model", "facades_labels2photo"),
+        "upscale": ("x4", "super-resolution model", "sr-x4"),
+        "mix": ("mnist_mix", "MIXGAN model", "mnist_mixgan"),
+        "stylize": ("great_wav", "style", "great_wave"),
+    }
+    for can, (name, kind, closest) in cases.items():
+        with pytest.raises(OptionError, match=rf"unknown {kind} '{name}'") as err:
+            zoo.resolve(name, can)
+        listed = str(err.value).split("choose from ")[1].split(".")[0].split(", ")
+        assert closest in listed
+        assert all(methods.for_model(read_config(zoo.ZOO_DIR / n)).can(can) for n in listed)
+        assert set(listed) == set(zoo.names_that(can))
+    assert zoo.names_that("translate") == ["facades_cyclegan", "facades_labels2photo",
+        "facades_photo2labels", "iphone2dslr", "photo2starry_night"]  # fmt: skip
 
 
 def test_tiles_of_a_bundled_style_have_no_seams(small) -> None:  # type: ignore[no-untyped-def]

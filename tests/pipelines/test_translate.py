@@ -124,6 +124,11 @@ def test_cli_round_trip_folder_and_bad_inputs(
     capsys.readouterr()
     cases = [
         (["-m", "starry_night"], "not a translation model"),
+        (
+            ["-m", "facades_cyclegn"],
+            "unknown translation model 'facades_cyclegn'; choose from "
+            "facades_cyclegan, facades_labels2photo",
+        ),
         (["-m", str(models["p2p"]), "--direction", "AtoB"], "BtoA) only"),
         (["-m", str(tmp_path / "nothing")], "no such model"),
         (["-m", str(models["cyc"]), "--size", "0"], "size"),

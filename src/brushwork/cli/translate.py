@@ -41,7 +41,7 @@ def translate(
     from brushwork.methods import for_path
     from brushwork.pipelines.translate import load
 
-    spec = for_path(model)
+    spec = for_path(model, "translate")
     if not spec.can("translate"):
         raise OptionError(
             f"{model} is a {spec.name} model, not a translation model "

@@ -95,12 +95,13 @@ def for_model(config: Mapping[str, Any]) -> MethodSpec:
     return for_architecture(str(config.get("architecture", "")))
 
 
-def for_path(name_or_path: str | os.PathLike[str]) -> MethodSpec:
-    """The method of a bundled model name or a model folder or file (its config only is read)."""
+def for_path(name_or_path: str | os.PathLike[str], can: str | None = None) -> MethodSpec:
+    """The method of a bundled model name or a model folder or file (its config only is read);
+    ``can`` names the capability wanted, for the error on an unknown name (``zoo.resolve``)."""
     from brushwork import zoo
     from brushwork.modelfile import read_config
 
-    return for_model(read_config(zoo.resolve(name_or_path)))
+    return for_model(read_config(zoo.resolve(name_or_path, can)))
 
 
 def builder(architecture: str) -> Any:

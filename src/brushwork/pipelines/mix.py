@@ -59,7 +59,7 @@ class Mixer:
     def from_pretrained(
         cls, name_or_path: str | os.PathLike[str], *, device: str | torch.device | None = None
     ) -> Mixer:
-        path = zoo.resolve(name_or_path)
+        path = zoo.resolve(name_or_path, "mix")
         model = read_model(path)
         net = load_net(model, expect="mixgan")
         assert isinstance(net, MixGAN)
@@ -136,6 +136,6 @@ def load(
     """The method registry's loader (``bw.load("mnist_mixgan")``); no style options."""
     if style is not None or options:
         raise OptionError(f"{name_or_path} is a MIXGAN model: it takes no style options")
-    if methods.for_path(name_or_path).name != "mixgan":
+    if methods.for_path(name_or_path, "mix").name != "mixgan":
         raise OptionError(f"{name_or_path} is not a MIXGAN model")
     return Mixer.from_pretrained(name_or_path, device=device)

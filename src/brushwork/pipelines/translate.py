@@ -182,7 +182,7 @@ def load(
         )
     if direction is not None and direction not in DIRECTIONS:
         check_direction(direction)
-    path = zoo.resolve(name_or_path)
+    path = zoo.resolve(name_or_path, "translate")
     return Translator.from_model(
         read_model(path),
         name=path.name,

@@ -103,7 +103,7 @@ class Upscaler:
         cls, name_or_path: str | os.PathLike[str], *, device: str | torch.device | None = None
     ) -> Upscaler:
         """A bundled model by name (``sr-x4``) or a model folder / file by path."""
-        path = zoo.resolve(name_or_path)
+        path = zoo.resolve(name_or_path, "upscale")
         model = read_model(path)
         net = load_net(model, expect=methods.get("sr").runs)
         assert isinstance(net, SRNet)
@@ -214,7 +214,7 @@ def load_sr(
                 f"no model for x{scale}; available scales: {', '.join(f'x{s}' for s in scales)}"
             )
         model = zoo_name(scale)
-    config = read_config(zoo.resolve(model))
+    config = read_config(zoo.resolve(model, "upscale"))
     if methods.for_model(config).name != "sr":
         raise OptionError(f"{model} is not a super-resolution model")
     if scale is not None and int(config.get("scale", 0)) != scale:

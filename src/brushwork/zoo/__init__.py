@@ -55,9 +55,7 @@ def entries() -> list[ZooEntry]:
 
 def style_names() -> list[str]:
     """Names of the bundled style models (not the super-resolution ones), sorted."""
-    from brushwork import methods
-
-    return [e.name for e in entries() if methods.for_model(e.config).can("stylize")]
+    return names_that("stylize")
 
 
 #: folder of a multi-style model holding a thumbnail (640 px) of each painting it learned
@@ -83,8 +81,29 @@ def is_model_path(value: str | os.PathLike[str]) -> bool:
     )
 
 
-def resolve(name_or_path: str | os.PathLike[str]) -> Path:
+#: what an unknown name is called in the error, by the capability the caller needs
+KINDS = {
+    "stylize": "style",
+    "translate": "translation model",
+    "upscale": "super-resolution model",
+    "mix": "MIXGAN model",
+}
+
+
+def names_that(capability: str) -> list[str]:
+    """Names of the bundled models whose method has ``capability`` (``"translate"``), sorted."""
+    from brushwork import methods
+
+    return [e.name for e in entries() if methods.for_model(e.config).can(capability)]
+
+
+def resolve(name_or_path: str | os.PathLike[str], can: str | None = None) -> Path:
     """The folder of a bundled model name, or a model folder/file given by path.
+
+    ``can`` is the capability the caller needs (a key of :data:`KINDS`): an unknown name is then
+    reported with the bundled models that have it (``unknown translation model 'x'; choose from
+    facades_cyclegan, ...``). Without it, the styles are listed (or the super-resolution models
+    for a name starting ``sr-``).
 
     Raises:
         OptionError: an unknown name, listing the bundled ones and the closest match.
@@ -96,10 +115,9 @@ def resolve(name_or_path: str | os.PathLike[str]) -> Path:
         return Path(value)
     if "/" in value or os.sep in value or value.endswith(".safetensors"):
         raise WeightsError(f"{value}: no such model folder or file")
-    if value.startswith("sr-"):
-        sr = [n for n in names() if n not in style_names()]
-        raise unknown_choice("super-resolution model", value, sr)
-    raise unknown_choice("style", value, style_names())
+    if can is None:
+        can = "upscale" if value.startswith("sr-") else "stylize"
+    raise unknown_choice(KINDS[can], value, names_that(can))
 
 
 def describe(path: str | os.PathLike[str]) -> str:
