@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from brushwork import image as imageio
+from brushwork import zoo
 from brushwork.cli import main
 
 
@@ -448,6 +449,11 @@ def test_models_list(capsys) -> None:  # type: ignore[no-untyped-def]
     for name in ("starry_night", "the_scream", "great_wave", "composition_vii"):
         assert name in out
     assert "preview.jpg" in out and "steps" in out
+    # a model of several stages shows all of them (facades_labels2photo: 8,000 + 6,000 + 2,000)
+    config = json.loads((zoo.ZOO_DIR / "facades_labels2photo" / "config.json").read_text())
+    steps = [st["steps"] for st in config["stages"]]
+    line = out.split("facades_labels2photo\t")[1].splitlines()[2]
+    assert len(steps) > 1 and f"pix2pix, {sum(steps):,} steps in {len(steps)} stages" in line
 
 
 def test_style_images_go_to_adain_with_its_controls(pair, tmp_path, capsys, bad_inputs) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from PIL import Image
 
 import brushwork as bw
 from brushwork import zoo
-from brushwork.modelfile import read_model, recipe_of, training_record
+from brushwork.modelfile import read_model, recipe_of, training_record, training_totals
 from brushwork.nets.transformer import TransformerConfig
 from brushwork.training.fast import FastRecipe
 
@@ -68,3 +68,22 @@ def test_a_new_model_folder_is_flat(tmp_path: Path, data: Path) -> None:
     assert FastRecipe.from_dict(recipe_of(cfg)) == recipe
     assert cfg["training"]["data"] == str(photos) and cfg["training"]["steps"] == 1
     assert cfg["training"]["loop"]["batch_size"] == 1
+
+
+def test_training_totals_add_up_every_stage() -> None:
+    """A model continued twice trained for its three stages, not for the last one's steps."""
+    staged = {
+        "training": {"steps": 2000, "seconds": 100.5},
+        "stages": [
+            {"stage": "a", "steps": 8000, "seconds": 2054.5},
+            {"stage": "b", "steps": 6000, "seconds": 4055.0},
+            {"stage": "c", "steps": 2000, "seconds": 100.5},
+        ],
+    }
+    assert training_totals(staged) == (16000, 6210.0, 3)
+    assert training_totals({"training": {"steps": 40, "seconds": 2.0}}) == (40, 2.0, 1)
+    # the old nested layout keeps the run's facts under recipe
+    assert training_totals(read_model(OLD).config)[0] == 2
+    # a stage that did not record its time, or counts steps per level (WCT's decoders)
+    gap = {"stages": [{"steps": 10, "seconds": 1.0}, {"steps": {"relu4_1": 5}}]}
+    assert training_totals(gap) == (None, None, 2)

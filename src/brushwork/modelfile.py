@@ -168,6 +168,23 @@ def training_record(config: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
+def training_totals(config: Mapping[str, Any]) -> tuple[int | None, float | None, int]:
+    """(steps, seconds, stages) of all the training behind a model: summed over the stages its
+    config.json records (``stages``, the last one included), else its last run's alone. A
+    model continued from its bundled weights has trained for all its stages, not the last one's
+    steps. None where a stage did not record the figure (or recorded it per level, as WCT's
+    decoders do)."""
+    run = training_record(config)
+    stages = [st for st in config.get("stages", []) or [] if isinstance(st, Mapping)] or [run]
+
+    def total(key: str) -> Any:
+        values = [st.get(key) for st in stages]
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        return sum(values) if ok else None
+
+    return total("steps"), total("seconds"), len(stages)
+
+
 def write_model(
     folder: str | os.PathLike[str],
     state: Mapping[str, torch.Tensor],

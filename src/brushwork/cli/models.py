@@ -50,7 +50,7 @@ def models_list() -> None:
     from brushwork.pipelines.multistyle import style_names
 
     for entry in zoo.entries():
-        train = entry.config.get("training", {})
+        done, took = _trained(entry.config)
         rec = recipe_of(entry.config)
         widths = entry.config.get("config", {}).get("widths")
         typer.echo(f"{entry.name}\t{entry.description}")
@@ -67,7 +67,7 @@ def models_list() -> None:
             seen, held = entry.config.get("styles_seen", []), entry.config.get("held_out", [])
             typer.echo(
                 f"  any style image: brushwork stylize photo.jpg -s painting.jpg; decoder width "
-                f"{entry.config.get('config', {}).get('width')}, {train.get('steps', '?')} steps "
+                f"{entry.config.get('config', {}).get('width')}, {done} "
                 f"at {rec.get('crop', '?')} px, {len(seen)} paintings seen, "
                 f"held out: {', '.join(held)}"
             )
@@ -83,31 +83,28 @@ def models_list() -> None:
                     + (f" --direction {d}" if len(directions(entry.config)) > 1 else "")
                     + " -o out.png"
                 )
-            typer.echo(
-                f"  {method.name}, {train.get('steps', '?')} steps at {rec.get('crop', '?')} px, "
-                f"{train.get('seconds', '?')} s"
-            )
+            typer.echo(f"  {method.name}, {done} at {rec.get('crop', '?')} px, {took}")
             typer.echo(f"  preview: {entry.preview}")
             continue
         if method.can("mix"):
             typer.echo(
                 f"  brushwork mix -m {entry.name} --samples 64 -o mixtures.png; "
-                f"{train.get('steps', '?')} steps at {entry.config.get('config', {}).get('size')} "
-                f"px, {train.get('seconds', '?')} s"
+                f"{done} at {entry.config.get('config', {}).get('size')} "
+                f"px, {took}"
             )
             typer.echo(f"  preview: {entry.preview}")
             continue
         if method.name == "sr":
             typer.echo(
                 f"  brushwork upscale small.png --model {entry.name} -o big.png; "
-                f"{rec.get('loss', '?')} loss, {train.get('steps', '?')} steps at "
-                f"{rec.get('crop', '?')} px, {train.get('seconds', '?')} s"
+                f"{rec.get('loss', '?')} loss, {done} at "
+                f"{rec.get('crop', '?')} px, {took}"
             )
             typer.echo(f"  preview: {entry.preview}")
             continue
         typer.echo(
-            f"  net widths {widths}, {train.get('steps', '?')} steps at {rec.get('crop', '?')} px, "
-            f"style weight {rec.get('style_weight', '?')}, {train.get('seconds', '?')} s"
+            f"  net widths {widths}, {done} at {rec.get('crop', '?')} px, "
+            f"style weight {rec.get('style_weight', '?')}, {took}"
         )
         typer.echo(f"  preview: {entry.preview}")
         names = style_names(entry.config)
@@ -116,6 +113,24 @@ def models_list() -> None:
             for name in names:
                 p = entry.path / STYLE_PREVIEWS / f"{name}.jpg"
                 typer.echo(f"    {name}" + (f"\tpreview: {p}" if p.is_file() else ""))
+
+
+def _trained(config: dict[str, Any]) -> tuple[str, str]:
+    """How long a model trained, for people: ``("16,000 steps in 3 stages", "121 min")``."""
+    from brushwork.modelfile import training_totals
+
+    steps, seconds, stages = training_totals(config)
+    done = "? steps" if steps is None else f"{steps:,} steps"
+    if stages > 1:
+        done += f" in {stages} stages"
+    took = (
+        "? s"
+        if seconds is None
+        else f"{seconds:.0f} s"
+        if seconds < 600
+        else f"{seconds / 60:.0f} min"
+    )
+    return done, took
 
 
 @app.command("apply")
