@@ -215,6 +215,44 @@ def facades(limit: int, out: Path, feats: Features) -> list[str]:
     return lines
 
 
+def any_size(limit: int, sides: tuple[int, ...] = (143, 192)) -> list[str]:
+    """photo -> labels by the bundled pix2pix on test photos at sides that are not multiples of
+    its U-Net's 128: as brushwork pads them (a mirror image, ``nets.generator.mirror_pad``)
+    against an edge pad done here first, the baseline (what brushwork did before 2026-12-07).
+    Labels are scored at ``SIDE`` (nearest-neighbour resize)."""
+    from brushwork.nets.generator import PaddedGenerator
+
+    tests = sorted((DATA / "translation/facades/test").glob("*.jpg"), key=lambda p: int(p.stem))
+    tests = tests[:limit]
+    truth = [classes(halves(p)[1]) for p in tests]
+    p2l = load("facades_photo2labels")
+    assert isinstance(p2l.net, PaddedGenerator)
+    m = p2l.net.multiple
+    lines = [
+        f"1b. photo -> labels by pix2pix at sides that are not multiples of its {m}: pixel / "
+        "class acc / class IoU, the product's mirror pad against an edge pad (baseline)"
+    ]
+    for side in sides:
+        mirror, edge = [], []
+        for p in tests:
+            ab = imageio.load(p).rgb
+            photo = ab.crop((0, 0, ab.width // 2, ab.height)).resize(
+                (side, side), Image.Resampling.BICUBIC
+            )
+            mirror.append(classes(p2l(photo).resize((SIDE, SIDE), Image.Resampling.NEAREST)))
+            x = imageio.to_tensor(photo)
+            padded = F.pad(x, (0, (-side) % m, 0, (-side) % m), mode="replicate")
+            y = imageio.to_pil(p2l.stylize_tensor(padded)[0][..., :side, :side])
+            edge.append(classes(y.resize((SIDE, SIDE), Image.Resampling.NEAREST)))
+        a, b = label_scores(mirror, truth), label_scores(edge, truth)
+        lines.append(
+            f"   {side} px: mirror {a['pixel acc']:.3f} / {a['class acc']:.3f} / "
+            f"{a['class IoU']:.3f}   edge {b['pixel acc']:.3f} / {b['class acc']:.3f} / "
+            f"{b['class IoU']:.3f}   pixel acc x{a['pixel acc'] / max(b['pixel acc'], 1e-9):.2f}"
+        )
+    return lines
+
+
 def heldout_flowers(limit: int) -> tuple[list[Image.Image], list[Image.Image]]:
     names = [
         s.strip()
@@ -347,6 +385,7 @@ def main() -> None:
     torch.manual_seed(0)
     feats = Features()
     lines = facades(args.limit, args.out, feats)
+    lines += any_size(args.limit)
     lines += flowers(args.flowers, args.out, feats)
     lines += painting(args.photos, args.out)
     lines += speed(args.repeats, args.train_steps, 32 if args.smoke else SIDE)

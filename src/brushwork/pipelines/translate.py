@@ -16,13 +16,12 @@ import time
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from brushwork import image as imageio
 from brushwork import methods, zoo
 from brushwork.errors import OptionError
 from brushwork.modelfile import ModelFile, component, read_model
-from brushwork.nets.generator import PaddedGenerator
+from brushwork.nets.generator import PaddedGenerator, mirror_pad
 from brushwork.nets.registry import load_net
 from brushwork.pipelines._common import ImageLike, load_input, resized
 from brushwork.pipelines.feedforward import FastStyle, StylizeResult
@@ -102,16 +101,17 @@ class Translator(FastStyle):
         return out
 
     def engine(self, pixels: int) -> Engine:
-        """The backend engine, fed sides that are multiples of the generator's (a U-Net's
-        exported graph assumes them)."""
+        """The backend engine, fed sides that are multiples of the generator's, mirror-padded
+        (a U-Net's exported graph assumes multiples, and no exported graph can mirror-pad
+        itself), so every backend pads alike."""
         inner = super().engine(pixels)
         net = self.net
         m = int(net.multiple) if isinstance(net, PaddedGenerator) else 1
-        return PaddedEngine(inner, m) if m > 4 else inner
+        return PaddedEngine(inner, m) if m > 1 else inner
 
     @property
     def min_side(self) -> int:
-        """Smaller sides are edge-padded before the generator sees them."""
+        """Smaller sides are mirror-padded before the generator sees them."""
         net = self.net
         return int(net.min_side) if isinstance(net, PaddedGenerator) else 1
 
@@ -125,11 +125,11 @@ class Translator(FastStyle):
         progress: bool = False,
     ) -> tuple[torch.Tensor, int]:
         """Translate (1, 3, H, W) in [0, 1]; sides below the generator's smallest are
-        edge-padded first, then cropped."""
+        mirror-padded first, then cropped."""
         h, w = x.shape[-2:]
         least = self.min_side
         if min(h, w) < least:
-            padded = F.pad(x, (0, max(0, least - w), 0, max(0, least - h)), mode="replicate")
+            padded = mirror_pad(x, max(0, least - w), max(0, least - h))
             y, tiles = super().stylize_tensor(padded, tile=tile, overlap=overlap, progress=progress)
             return y[..., :h, :w], tiles
         return super().stylize_tensor(x, tile=tile, overlap=overlap, progress=progress)

@@ -54,8 +54,9 @@ class GraphEngine(Engine):
 
 
 class PaddedEngine(Engine):
-    """``inner`` fed only sides that are multiples of ``multiple`` (each input edge-padded on
-    the right and bottom, each output cropped back): a generator whose skip connections need
+    """``inner`` fed only sides that are multiples of ``multiple`` (each input padded on the
+    right and bottom by its mirror image, :func:`~brushwork.nets.generator.mirror_pad`, each
+    output cropped back): a generator whose skip connections need
     aligned sizes exports with sizes known to be multiples, and runs so on every backend."""
 
     def __init__(self, inner: Engine, multiple: int) -> None:
@@ -66,11 +67,11 @@ class PaddedEngine(Engine):
         self.info = inner.info
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
-        import torch.nn.functional as F
+        from brushwork.nets.generator import mirror_pad
 
         h, w = x.shape[-2:]
         m = self.multiple
-        return F.pad(x, (0, (-w) % m, 0, (-h) % m), mode="replicate")
+        return mirror_pad(x, (-w) % m, (-h) % m)
 
     def run(self, x: torch.Tensor) -> torch.Tensor:
         return self.inner.run(self._pad(x))[..., : x.shape[-2], : x.shape[-1]]
