@@ -123,14 +123,9 @@ def _trained(config: dict[str, Any]) -> tuple[str, str]:
     done = "? steps" if steps is None else f"{steps:,} steps"
     if stages > 1:
         done += f" in {stages} stages"
-    took = (
-        "? s"
-        if seconds is None
-        else f"{seconds:.0f} s"
-        if seconds < 600
-        else f"{seconds / 60:.0f} min"
-    )
-    return done, took
+    if seconds is None:
+        return done, "? s"
+    return done, f"{seconds:.0f} s" if seconds < 600 else f"{seconds / 60:.0f} min"
 
 
 @app.command("apply")
