@@ -449,7 +449,7 @@ def test_models_list(capsys) -> None:  # type: ignore[no-untyped-def]
     for name in ("starry_night", "the_scream", "great_wave", "composition_vii"):
         assert name in out
     assert "preview.jpg" in out and "steps" in out
-    # a model of several stages shows all of them (facades_labels2photo: 8,000 + 6,000 + 2,000)
+    # a model of several stages shows all of them (facades_labels2photo: 8,000 + 6,000 + 2,000 + 13,000)
     config = json.loads((zoo.ZOO_DIR / "facades_labels2photo" / "config.json").read_text())
     steps = [st["steps"] for st in config["stages"]]
     line = out.split("facades_labels2photo\t")[1].splitlines()[2]
