@@ -148,3 +148,63 @@ def test_a_diverged_loss_stops_the_run_on_every_cpu_step_and_every_tenth_gpu_ste
     StepContext(opts, "fp32", torch.device("cuda"), 0).update(nan(), "net")
     with pytest.raises(OptionError, match="diverged at step 10 "):
         StepContext(opts, "fp32", torch.device("cuda"), 9).update(nan(), "net")
+
+
+def test_an_update_whose_gradients_are_not_finite_is_skipped_and_counted() -> None:
+    from brushwork.training.trainer import StepContext, finite_gradients
+
+    p = torch.nn.Parameter(torch.ones(2))
+    opts = {"net": torch.optim.SGD([p], lr=0.1)}
+    ctx = StepContext(opts, "fp32", torch.device("cpu"), 4)
+    # a finite loss whose gradient is 1e28 in one element: its square overflows float32
+    with pytest.warns(UserWarning, match="step 5: update skipped"):
+        ctx.update((p * torch.tensor([1.0, 1e28])).sum(), "net")
+    assert ctx.skipped == 1
+    assert p.tolist() == [1.0, 1.0]  # untouched
+    ctx = StepContext(opts, "fp32", torch.device("cpu"), 5)
+    ctx.update((p * torch.tensor([1.0, 2.0])).sum(), "net")  # SGD: p - 0.1 * grad
+    assert ctx.skipped == 0
+    assert p.tolist() == pytest.approx([0.9, 0.8])
+    assert finite_gradients(opts["net"])
+
+
+def test_a_flat_photo_gives_the_bundled_lite_net_gradients_that_are_not_finite() -> None:
+    """Why updates are skipped: every instance norm of a constant map multiplies the gradient by
+    about 1/sqrt(eps), so a flat training crop (a studio backdrop, a letterbox, a clear sky
+    scaled up) sends the bundled lite net's gradient to about 1e28, whose square overflows
+    float32: Adam would turn weights to NaN or freeze them."""
+    from brushwork import zoo
+    from brushwork.training.trainer import StepContext
+
+    net = load_net(read_model(zoo.resolve("starry_night_lite"))).train().requires_grad_(True)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    flat = torch.full((1, 3, 64, 64), 0.6)
+    out = net(flat)
+    loss = ((out - 0.5) ** 2).mean()
+    assert torch.isfinite(loss)
+    with pytest.warns(UserWarning, match="update skipped"):
+        StepContext({"net": opt}, "fp32", torch.device("cpu"), 0).update(loss, "net")
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    # a real photo's step goes through
+    photo = torch.rand(1, 3, 64, 64)
+    StepContext({"net": opt}, "fp32", torch.device("cpu"), 1).update(
+        ((net(photo) - photo) ** 2).mean(), "net"
+    )
+    assert all(torch.isfinite(v).all() for v in net.state_dict().values())
+    assert not torch.equal(before["to_rgb.1.weight"], net.state_dict()["to_rgb.1.weight"])
+
+
+def test_a_run_of_flat_photos_stops_with_one_line_after_ten_skipped_steps(tmp_path: Path) -> None:
+    from brushwork import zoo
+    from brushwork.training.lite import LiteRecipe, train_lite
+    from brushwork.training.trainer import MAX_SKIPPED
+
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    for i, grey in enumerate((90, 150, 200)):
+        Image.new("RGB", (48, 48), (grey, grey, grey)).save(folder / f"{i}.png")
+    stops = pytest.raises(OptionError, match=f"{MAX_SKIPPED} steps in a row had gradients")
+    with pytest.warns(UserWarning, match="update skipped"), stops:
+        train_lite(folder, "starry_night", tmp_path / "out", init=zoo.resolve("starry_night_lite"),
+                   recipe=LiteRecipe(crop=48), loop=loop(20), progress=False)  # fmt: skip

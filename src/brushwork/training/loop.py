@@ -33,7 +33,7 @@ from brushwork.training.checkpoint import (
     save_checkpoint,
 )
 from brushwork.training.data import Batches, prefetched
-from brushwork.training.trainer import RunOptions, StepContext, Trainer, evaluating
+from brushwork.training.trainer import MAX_SKIPPED, RunOptions, StepContext, Trainer, evaluating
 
 PREVIEW_SIDE = 192
 
@@ -204,6 +204,7 @@ def fit(
         disable=not progress or rank != 0,
     )
     step = done
+    skipped_in_a_row = 0
     t_start = time.perf_counter()
 
     def checkpoint() -> None:
@@ -218,9 +219,14 @@ def fit(
         for cpu_batch in batches:
             batch = cpu_batch.to(device)
             trainer.begin_step(step)
-            parts = trainer.train_step(
-                models, batch, StepContext(optimizers, precision, device, step)
-            )
+            ctx = StepContext(optimizers, precision, device, step)
+            parts = trainer.train_step(models, batch, ctx)
+            skipped_in_a_row = skipped_in_a_row + 1 if ctx.skipped else 0
+            if skipped_in_a_row >= MAX_SKIPPED:
+                raise OptionError(
+                    f"training diverged at step {step + 1}: {skipped_in_a_row} steps in a row "
+                    "had gradients that are not finite; lower --lr"
+                )
             for scheduler in state.schedulers.values():
                 scheduler.step()
             step += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -33,6 +34,24 @@ if TYPE_CHECKING:
 
 #: the name of a one-net method's net and of its optimizer
 NET = "net"
+#: steps in a row whose gradients are not finite before a run is stopped as diverged
+MAX_SKIPPED = 10
+
+
+def finite_gradients(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether the squares of all gradients of ``optimizer``'s parameters are finite in float32:
+    no inf or NaN, and none so large (above about 1.8e19) that Adam's second moment would
+    overflow to inf and freeze that weight for good.
+
+    Example:
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = torch.optim.SGD([w], lr=0.1)
+        >>> (w * torch.tensor([1.0, 1e28])).sum().backward()
+        >>> finite_gradients(opt)
+        False
+    """
+    grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+    return all(bool(torch.isfinite(g.float().square().sum())) for g in grads)
 
 
 class RunOptions(TypedDict, total=False):
@@ -69,6 +88,8 @@ class StepContext:
         self.precision = precision
         self.device = device
         self.step = step  # steps done before this one
+        #: updates of this step skipped for gradients that are not finite
+        self.skipped = 0
 
     def autocast(self) -> contextlib.AbstractContextManager[Any]:
         """bf16 autocast where the run uses it (forward passes and losses go inside)."""
@@ -77,9 +98,10 @@ class StepContext:
     def update(self, loss: torch.Tensor, optimizer: str) -> None:
         """Minimise ``loss`` by one step of the named optimizer (its gradients zeroed first).
 
-        A loss that is not finite stops the run. Reading it waits for the device, so on a GPU
-        it is read on every tenth step only (those that complete a multiple of ten steps, where
-        checkpoints fall), not mid-way through every step."""
+        A loss that is not finite stops the run; gradients that are not finite skip the update
+        (the loop stops after ``MAX_SKIPPED`` such steps in a row). Reading either waits for the
+        device, so on a GPU they are read on every tenth step only (those that complete a
+        multiple of ten steps, where checkpoints fall), not mid-way through every step."""
         checks = self.device.type == "cpu" or (self.step + 1) % 10 == 0
         if checks and not math.isfinite(float(loss.detach())):
             raise OptionError(
@@ -88,6 +110,18 @@ class StepContext:
         opt = self.optimizers[optimizer]
         opt.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
+        if checks and not finite_gradients(opt):
+            # A batch the net cannot take (a flat crop: each instance norm of a constant map
+            # multiplies the gradient by about 1/sqrt(eps), to 1e28 or inf over the net's depth)
+            # would turn weights to NaN or freeze them (Adam's second moment at inf); the
+            # update is skipped instead, as a loss scaler does.
+            self.skipped += 1
+            warnings.warn(
+                f"step {self.step + 1}: update skipped, its gradients are not finite "
+                "(a flat or degenerate batch)",
+                stacklevel=2,
+            )
+            return
         opt.step()
 
 
