@@ -166,6 +166,12 @@ def test_an_update_whose_gradients_are_not_finite_is_skipped_and_counted() -> No
     assert ctx.skipped == 0
     assert p.tolist() == pytest.approx([0.9, 0.8])
     assert finite_gradients(opts["net"])
+    # on a GPU the gradients are read with the loss, on the steps that complete a tenth
+    gpu = [StepContext(opts, "fp32", torch.device("cuda"), s) for s in (0, 9)]
+    assert [c.checks for c in gpu] == [False, True]
+    with pytest.warns(UserWarning, match="step 10: update skipped"):
+        gpu[1].update((p * torch.tensor([1.0, 1e28])).sum(), "net")
+    assert gpu[1].skipped == 1
 
 
 def test_a_flat_photo_gives_the_bundled_lite_net_gradients_that_are_not_finite() -> None:

@@ -221,7 +221,8 @@ def fit(
             trainer.begin_step(step)
             ctx = StepContext(optimizers, precision, device, step)
             parts = trainer.train_step(models, batch, ctx)
-            skipped_in_a_row = skipped_in_a_row + 1 if ctx.skipped else 0
+            if ctx.checks:  # a GPU step that reads nothing neither adds to the count nor resets it
+                skipped_in_a_row = skipped_in_a_row + 1 if ctx.skipped else 0
             if skipped_in_a_row >= MAX_SKIPPED:
                 raise OptionError(
                     f"training diverged at step {step + 1}: {skipped_in_a_row} steps in a row "

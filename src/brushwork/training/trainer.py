@@ -88,6 +88,8 @@ class StepContext:
         self.precision = precision
         self.device = device
         self.step = step  # steps done before this one
+        #: whether this step reads its loss and gradients (every CPU step, every tenth GPU one)
+        self.checks = device.type == "cpu" or (step + 1) % 10 == 0
         #: updates of this step skipped for gradients that are not finite
         self.skipped = 0
 
@@ -102,15 +104,14 @@ class StepContext:
         (the loop stops after ``MAX_SKIPPED`` such steps in a row). Reading either waits for the
         device, so on a GPU they are read on every tenth step only (those that complete a
         multiple of ten steps, where checkpoints fall), not mid-way through every step."""
-        checks = self.device.type == "cpu" or (self.step + 1) % 10 == 0
-        if checks and not math.isfinite(float(loss.detach())):
+        if self.checks and not math.isfinite(float(loss.detach())):
             raise OptionError(
                 f"training diverged at step {self.step + 1} (loss {float(loss)}); lower --lr"
             )
         opt = self.optimizers[optimizer]
         opt.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
-        if checks and not finite_gradients(opt):
+        if self.checks and not finite_gradients(opt):
             # A batch the net cannot take (a flat crop: each instance norm of a constant map
             # multiplies the gradient by about 1/sqrt(eps), to 1e28 or inf over the net's depth)
             # would turn weights to NaN or freeze them (Adam's second moment at inf); the
