@@ -67,6 +67,9 @@ def main() -> None:
                     "stages/adain_20261203p: 6000 steps on the paintings)")  # fmt: skip
     ap.add_argument("--jitter", type=int, help="--paintings: the recipe's output jitter "
                     "(8: the shift that removes the grid-locked stripes)")  # fmt: skip
+    ap.add_argument("--decay-from", type=float,
+                    help="--paintings: the share of the steps at the full lr before its "
+                    "linear decay to 0 (0: the whole stage cools down)")  # fmt: skip
     ap.add_argument("--time-limit", type=float, default=0.0,
                     help="--paintings: write the model after this many seconds")  # fmt: skip
     args = ap.parse_args()
@@ -131,6 +134,8 @@ def continue_on_paintings(args: argparse.Namespace) -> None:
     recipe = AdaINRecipe.from_dict(recipe_of(read_model(bundled).config))
     if args.jitter is not None:
         recipe = replace(recipe, jitter=args.jitter)
+    if args.decay_from is not None:
+        recipe = replace(recipe, decay_from=args.decay_from)
     print(f"== {NAME}, stage {args.tag}: {args.paintings} steps", flush=True)
     train_adain(
         args.data,

@@ -571,7 +571,8 @@ def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  #
     args = ["train", "adain", "--content", str(data / "content"), "-s", str(data / "style" / "mondrian.jpg"),
             "-s", str(data / "style" / "udnie.jpg"), "--hold-out", "udnie", "-o", str(out),
             "--crop", "48", "--width", "0.125", "--batch-size", "1", "--preview-every", "0",
-            "--checkpoint-every", "1", "--precision", "fp32", "--jitter", "5", "-q"]  # fmt: skip
+            "--checkpoint-every", "1", "--precision", "fp32", "--jitter", "5", "--decay-from", "0.5",
+            "-q"]  # fmt: skip
     code, _, err = run([*args, "--steps", "1"], capsys)
     assert code == 0, err
     code, _, err = run([*args, "--steps", "2", "--resume"], capsys)
@@ -580,7 +581,7 @@ def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  #
 
     config = json.loads((out / "config.json").read_text())
     assert config["training"]["steps"] == 2 and config["held_out"] == ["udnie"]
-    assert config["recipe"]["jitter"] == 5
+    assert config["recipe"]["jitter"] == 5 and config["recipe"]["decay_from"] == 0.5
     code, _, err = run(["stylize", str(data / "content" / "tubingen.jpg"), "-s", str(data / "style" / "udnie.jpg"),
                         "-m", str(out), "--size", "64", "-o", str(tmp_path / "t.png"), "-q"], capsys)  # fmt: skip
     assert code == 0, err

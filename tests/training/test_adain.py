@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,13 @@ from brushwork.errors import OptionError
 from brushwork.modelfile import read_model
 from brushwork.nets.adain import AdaINDecoder, DecoderConfig
 from brushwork.nets.registry import load_net
-from brushwork.training.adain import AdaINRecipe, adain_losses, style_files, train_adain
+from brushwork.training.adain import (
+    AdaINDecoderRecipe,
+    AdaINRecipe,
+    adain_losses,
+    style_files,
+    train_adain,
+)
 from brushwork.training.data import PhotoFolder, StyleSet
 from tests.training.test_fast import loop
 
@@ -150,3 +157,27 @@ def test_jitter_scores_the_output_against_the_target_of_the_photo_shifted_alike(
     with pytest.raises(OptionError, match="jitter"):
         AdaINRecipe(crop=48, jitter=24)
     assert "jitter" not in RECIPE.to_dict()  # older recipes read and write as before
+
+
+def test_decay_from_holds_then_cools_the_lr_down_and_is_recorded(
+    tmp_path: Path, data: Path
+) -> None:
+    styles = StyleSet([data / "style" / "mondrian.jpg"], 48)
+
+    def lr_at(recipe: AdaINRecipe, step: int) -> list[float]:
+        trainer = AdaINDecoderRecipe(
+            recipe, styles, preview_styles=[], describe={}, folder=tmp_path, total_steps=8
+        )
+        opts = trainer.optimizers(1e-3)
+        trainer.begin_step(step)
+        return [g["lr"] for o in opts.values() for g in o.param_groups]
+
+    cooled = replace(RECIPE, decay_from=0.5)
+    assert lr_at(cooled, 3) == pytest.approx([1e-3])
+    assert lr_at(cooled, 6) == pytest.approx([5e-4])  # 2 of the 4 decaying steps done
+    assert lr_at(RECIPE, 6) == pytest.approx([1e-3])  # 1, the paper's: constant
+    # older recipes have no such key and read as constant; a cooled one round-trips
+    assert "decay_from" not in RECIPE.to_dict()
+    assert AdaINRecipe.from_dict(cooled.to_dict()).decay_from == 0.5
+    with pytest.raises(OptionError, match="decay_from"):
+        replace(RECIPE, decay_from=1.5)

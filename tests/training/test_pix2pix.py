@@ -82,7 +82,7 @@ def test_pix2pix_learns_on_real_facades(facades: Path, tmp_path: Path) -> None:
 
 
 def test_the_lr_holds_then_decays_linearly_to_zero(facades: Path, tmp_path: Path) -> None:
-    from brushwork.training.gan import lr_factor
+    from brushwork.training.schedule import lr_factor
 
     assert [lr_factor(s, 8, 0.5) for s in range(8)] == [1, 1, 1, 1, 1, 0.75, 0.5, 0.25]
     trainer = pix2pix.Pix2PixTrainer(

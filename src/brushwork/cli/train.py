@@ -289,6 +289,11 @@ def train_add_style_cmd(
     _report_training(result, quiet)
 
 
+DecayOpt = Annotated[
+    float, typer.Option(help="Share of the steps at constant lr before the linear decay to 0.")
+]
+
+
 @train_app.command("adain")
 def train_adain_cmd(
     content: Annotated[
@@ -320,6 +325,7 @@ def train_adain_cmd(
     ] = 0.25,
     color_jitter: Annotated[float, typer.Option(help="Style colour jitter, 0 to 1.")] = 0.5,
     jitter: JitterOpt = 0,
+    decay_from: DecayOpt = 1.0,
     style_scale: Annotated[
         str, typer.Option(help="Range of the style's short side, in crops: 'low,high'.")
     ] = "1,2",
@@ -359,6 +365,7 @@ def train_adain_cmd(
         pixel_weight=pixel_weight,
         identity_weight=identity_weight,
         jitter=jitter,
+        decay_from=decay_from,
         decoder=AdaINRecipe.net_options(
             {"width": width, "layer": layer, "input_scale": input_scale}, field="decoder"
         ),
@@ -489,9 +496,6 @@ NormOpt = Annotated[str, typer.Option(help="instance | batch | none.")]
 CropOpt = Annotated[int, typer.Option(help="Training crop side (papers: 256; CPU recipe: 128).")]
 LoadSizeOpt = Annotated[
     int, typer.Option(help="Images are resized to this square before the random crop (286).")
-]
-DecayOpt = Annotated[
-    float, typer.Option(help="Share of the steps at constant lr before the linear decay to 0.")
 ]
 GpuOpt = Annotated[
     bool, typer.Option(help="The paper's recipe: 256 px, full-width nets, batch 1, 80k steps.")

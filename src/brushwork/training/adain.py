@@ -38,6 +38,7 @@ from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
+from brushwork.training.schedule import check_decay, lr_factor, set_lr
 from brushwork.training.trainer import (
     OneNetTrainer,
     RunOptions,
@@ -76,6 +77,10 @@ class AdaINRecipe(Options):
             the photo cropped the same way (:mod:`brushwork.ops.jitter`): the decoder upsamples
             by 8 on VGG's own pooling grid, and without the shift it learns a stripe pattern
             locked to that grid. 0 (the paper) keeps the grids aligned.
+        decay_from: the share of the loop's steps at its full learning rate, after which the
+            rate decays linearly to 0 (:mod:`brushwork.training.schedule`). 1 (the paper)
+            keeps it constant; 0 makes a whole continued stage a cool-down, which settles a
+            long constant-rate run's noisy weights.
         decoder: the decoder's config.
     """
 
@@ -91,10 +96,12 @@ class AdaINRecipe(Options):
     pixel_weight: float = 0.0
     identity_weight: float = 0.0
     jitter: int = field(default=0, metadata=OMIT_DEFAULT)  # older recipes have none
+    decay_from: float = field(default=1.0, metadata=OMIT_DEFAULT)
     decoder: DecoderConfig = field(default_factory=DecoderConfig)
 
     def __post_init__(self) -> None:
         check_jitter(self.jitter, self.crop)
+        check_decay(self.decay_from)
         check_layers(self.style_layers)
         check_weights(self, ("content_weight", "style_weight", "pixel_weight", "identity_weight"))
         if self.content_weight + self.style_weight + self.pixel_weight <= 0:
@@ -166,8 +173,12 @@ class AdaINDecoderRecipe(OneNetTrainer):
         folder: Path,
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
+        total_steps: int = 1,
     ) -> None:
         self.recipe = recipe
+        self.total_steps = total_steps
+        self.lr = 0.0
+        self._optimizers: dict[str, torch.optim.Optimizer] = {}
         self.net: nn.Module = trainable(AdaINDecoder(recipe.decoder), init)
         self.encoder = load_vgg19(max_layer=recipe.decoder.layer)
         self.styles = styles
@@ -184,8 +195,15 @@ class AdaINDecoderRecipe(OneNetTrainer):
         self.encoder = self.encoder.to(device)
         self.device = device
 
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        self.lr, self._optimizers = lr, super().optimizers(lr)
+        return self._optimizers
+
     def begin_step(self, step: int) -> None:
         self.step = step
+        if self.recipe.decay_from < 1.0:
+            factor = lr_factor(step, self.total_steps, self.recipe.decay_from)
+            set_lr(self._optimizers, self.lr, factor)
 
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         styles = None
@@ -325,6 +343,7 @@ def train_adain(
             folder=Path(output),
             seed=loop.seed,
             dtype=dtype,
+            total_steps=loop.steps,
         )
     pick = [photos.files[i * len(photos) // 3] for i in range(3)]
     return fit(

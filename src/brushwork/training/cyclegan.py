@@ -42,7 +42,6 @@ from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.gan import (
     PAPER_LOOP,
     DecayingTrainer,
-    check_decay,
     frozen,
     pairs_preview,
     warm_nets,
@@ -50,6 +49,7 @@ from brushwork.training.gan import (
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config
 from brushwork.training.pairs import UnpairedImages
 from brushwork.training.pool import ImagePool
+from brushwork.training.schedule import check_decay
 from brushwork.training.trainer import RunOptions, StepContext, run_description, seeded
 
 G_AB, G_BA, D_A, D_B = "g_ab", "g_ba", "d_a", "d_b"

@@ -22,6 +22,7 @@ from brushwork.errors import OptionError
 from brushwork.modelfile import component, read_model
 from brushwork.nets.registry import load_net
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig
+from brushwork.training.schedule import lr_factor, set_lr
 from brushwork.training.trainer import Trainer, evaluating
 
 #: the papers' loop (a GPU run, ``--gpu``): batch 1, Adam 2e-4, 200 epochs of ~400 images
@@ -30,36 +31,9 @@ PAPER_LOOP = LoopConfig(
 )
 
 
-def lr_factor(step: int, total: int, decay_from: float) -> float:
-    """The papers' schedule: 1 for the first ``decay_from`` of ``total`` steps, then linearly
-    down to 0 at ``total`` (pix2pix's and CycleGAN's "linear" policy, in steps not epochs).
-
-    Example:
-        >>> [round(lr_factor(s, 10, 0.5), 6) for s in (0, 4, 5, 9)]
-        [1.0, 1.0, 1.0, 0.2]
-    """
-    start = int(total * decay_from)
-    if step < start:
-        return 1.0
-    return max(0.0, 1.0 - (step - start) / max(1, total - start))
-
-
-def check_decay(decay_from: float) -> None:
-    if not 0.0 <= decay_from <= 1.0:
-        raise OptionError(f"decay_from must lie in [0, 1], got {decay_from}")
-
-
 def adam(net: nn.Module, lr: float, beta1: float) -> torch.optim.Adam:
     """Adam as both papers set it (beta1 0.5 by default there)."""
     return torch.optim.Adam(net.parameters(), lr=lr, betas=(beta1, 0.999))
-
-
-def set_lr(optimizers: Mapping[str, torch.optim.Optimizer], base: float, factor: float) -> None:
-    """Every group of every optimizer to ``base * factor`` (a stateless schedule: a resumed or
-    extended run computes it from the step alone)."""
-    for opt in optimizers.values():
-        for group in opt.param_groups:
-            group["lr"] = base * group.get("lr_scale", 1.0) * factor
 
 
 @contextlib.contextmanager

@@ -35,13 +35,13 @@ from brushwork.training.gan import (
     PAPER_LOOP,
     DecayingTrainer,
     adam,
-    check_decay,
     frozen,
     pairs_preview,
     warm_nets,
 )
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config
 from brushwork.training.pairs import PairedImages, check_direction
+from brushwork.training.schedule import check_decay
 from brushwork.training.trainer import RunOptions, StepContext, run_description, seeded
 
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
