@@ -21,8 +21,10 @@ benchmarks/heldout/paintings.txt, which no trainer may draw), as the paper train
 
     python scripts/train_adain.py --paintings 2000 --tag 20261203 --install
 
-The bundled decoder's last stage (2026-12-05) was ``--paintings 6000 --init
-stages/adain_20261203p --jitter 8 --time-limit 6000`` (4,260 steps reached).
+The bundled decoder's last stage (2026-12-07) was a cool-down, the learning rate falling from
+2e-4 to 0 over the stage: ``--paintings 8000 --tag 20261207c --jitter 8 --decay-from 0
+--time-limit 7500`` (all 8,000 steps in 110 min on one AMX core). The recipe it recorded keeps
+``decay_from`` 0, so a further stage cools down again unless ``--decay-from 1`` is given.
 """
 
 from __future__ import annotations
