@@ -233,13 +233,13 @@ def test_bundled_decoder_averages_two_shifts_which_weakens_its_grid(bundled, dat
     style = [imageio.to_tensor(imageio.load(data / "style" / "starry_night.jpg").rgb)]
     one = bundled.stylize_tensor(x, style, shifts=1, degrid=False).clamp(0, 1)
     two = bundled.stylize_tensor(x, style, degrid=False).clamp(0, 1)
-    # the mean 8 px cell of one pass is well above the photo's own; two shifts cut it down
-    assert grid_pattern(one) > 1.1 * grid_pattern(x) and grid_pattern(two) < 0.9 * grid_pattern(
-        one
-    ), (
-        grid_pattern(one),
-        grid_pattern(x),
-        grid_pattern(two),
+    # the mean 8 px cell of one pass is well above the photo's own; two shifts cut what it adds
+    # to the photo's own at least by 40% (the decoders of 2026-12-05 and -07: by 54% and 47%)
+    g_one, g_photo, g_two = grid_pattern(one), grid_pattern(x), grid_pattern(two)
+    assert g_one > 1.1 * g_photo and g_two - g_photo < 0.6 * (g_one - g_photo), (
+        g_one,
+        g_photo,
+        g_two,
     )
     # and the grid filter takes the rest below the photo's own
     assert grid_pattern(bundled.stylize_tensor(x, style).clamp(0, 1)) < grid_pattern(x)
