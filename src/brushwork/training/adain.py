@@ -38,7 +38,7 @@ from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.data import EXTENSIONS, PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights, file_digest
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig, TrainResult, fit, model_config
-from brushwork.training.schedule import check_decay, lr_factor, set_lr
+from brushwork.training.schedule import LinearDecay, check_decay
 from brushwork.training.trainer import (
     OneNetTrainer,
     RunOptions,
@@ -159,8 +159,9 @@ def adain_losses(
     return parts, out
 
 
-class AdaINDecoderRecipe(OneNetTrainer):
-    """The :class:`~brushwork.training.trainer.OneNetTrainer` of an AdaIN decoder."""
+class AdaINDecoderRecipe(LinearDecay, OneNetTrainer):
+    """The :class:`~brushwork.training.trainer.OneNetTrainer` of an AdaIN decoder, on the
+    recipe's learning-rate schedule (constant unless ``decay_from`` < 1)."""
 
     def __init__(
         self,
@@ -171,14 +172,12 @@ class AdaINDecoderRecipe(OneNetTrainer):
         preview_styles: Sequence[Image.Image],
         describe: dict[str, Any],
         folder: Path,
+        total_steps: int,
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
-        total_steps: int = 1,
     ) -> None:
         self.recipe = recipe
         self.total_steps = total_steps
-        self.lr = 0.0
-        self._optimizers: dict[str, torch.optim.Optimizer] = {}
         self.net: nn.Module = trainable(AdaINDecoder(recipe.decoder), init)
         self.encoder = load_vgg19(max_layer=recipe.decoder.layer)
         self.styles = styles
@@ -196,14 +195,11 @@ class AdaINDecoderRecipe(OneNetTrainer):
         self.device = device
 
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        self.lr, self._optimizers = lr, super().optimizers(lr)
-        return self._optimizers
+        return self.schedule(lr, super().optimizers(lr))
 
     def begin_step(self, step: int) -> None:
         self.step = step
-        if self.recipe.decay_from < 1.0:
-            factor = lr_factor(step, self.total_steps, self.recipe.decay_from)
-            set_lr(self._optimizers, self.lr, factor)
+        super().begin_step(step)
 
     def losses(self, net: nn.Module, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         styles = None

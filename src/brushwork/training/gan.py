@@ -22,7 +22,7 @@ from brushwork.errors import OptionError
 from brushwork.modelfile import component, read_model
 from brushwork.nets.registry import load_net
 from brushwork.training.loop import PREVIEW_SIDE, LoopConfig
-from brushwork.training.schedule import lr_factor, set_lr
+from brushwork.training.schedule import LinearDecay
 from brushwork.training.trainer import Trainer, evaluating
 
 #: the papers' loop (a GPU run, ``--gpu``): batch 1, Adam 2e-4, 200 epochs of ~400 images
@@ -70,11 +70,11 @@ def warm_nets(
     record["init"] = zoo.describe(init)
 
 
-class DecayingTrainer(Trainer):
+class DecayingTrainer(LinearDecay, Trainer):
     """A translation GAN's trainer: its recipe, where and how it writes its model, and the
     papers' schedule -- subclasses build their nets and set :meth:`schedule` their optimizers
-    (the learning rate is then held for the recipe's ``decay_from`` of ``total_steps`` and
-    decays linearly to zero, computed from the step alone, so resuming needs no state)."""
+    (:class:`~brushwork.training.schedule.LinearDecay`: the learning rate is held for the
+    recipe's ``decay_from`` of ``total_steps`` and decays linearly to zero)."""
 
     def __init__(
         self,
@@ -88,18 +88,6 @@ class DecayingTrainer(Trainer):
         self.recipe = recipe
         self.total_steps = total_steps
         self.folder, self.describe, self.dtype = folder, describe, dtype
-        self.lr = 0.0
-        self._optimizers: dict[str, torch.optim.Optimizer] = {}
-
-    def schedule(
-        self, lr: float, optimizers: dict[str, torch.optim.Optimizer]
-    ) -> dict[str, torch.optim.Optimizer]:
-        """Keep ``optimizers`` (made at ``lr``) for the schedule; returns them."""
-        self.lr, self._optimizers = lr, optimizers
-        return optimizers
-
-    def begin_step(self, step: int) -> None:
-        set_lr(self._optimizers, self.lr, lr_factor(step, self.total_steps, self.recipe.decay_from))
 
 
 def pairs_preview(

@@ -6,6 +6,7 @@ run needs no scheduler state."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import torch
 
@@ -36,3 +37,26 @@ def set_lr(optimizers: Mapping[str, torch.optim.Optimizer], base: float, factor:
     for opt in optimizers.values():
         for group in opt.param_groups:
             group["lr"] = base * group.get("lr_scale", 1.0) * factor
+
+
+class LinearDecay:
+    """A trainer's schedule (mixed in before :class:`~brushwork.training.trainer.Trainer`):
+    :meth:`schedule` keeps the optimizers it makes, and before each step :meth:`begin_step`
+    sets their learning rate from the step alone, held for ``recipe.decay_from`` of
+    ``total_steps`` and then decayed linearly to 0."""
+
+    recipe: Any  # has decay_from
+    total_steps: int
+    _base_lr: float = 0.0
+    _scheduled: Mapping[str, torch.optim.Optimizer] = {}
+
+    def schedule(
+        self, lr: float, optimizers: dict[str, torch.optim.Optimizer]
+    ) -> dict[str, torch.optim.Optimizer]:
+        """Keep ``optimizers`` (made at ``lr``) for the schedule; returns them."""
+        self._base_lr, self._scheduled = lr, optimizers
+        return optimizers
+
+    def begin_step(self, step: int) -> None:
+        factor = lr_factor(step, self.total_steps, self.recipe.decay_from)
+        set_lr(self._scheduled, self._base_lr, factor)
