@@ -1,4 +1,4 @@
-"""One-pass arbitrary style (AdaIN, WCT) and refine, against optimisation, on held-out paintings
+"""One-pass arbitrary style (AdaIN, WCT, the learned linear transform) and refine, against optimisation, on held-out paintings
 (benchmarks/heldout/paintings.txt, chosen before any training) and held-out photos
 (../shared/data/content, never trained on), in one run.
 
@@ -181,7 +181,7 @@ def psnr(net: Any, photo: str, size: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--methods", nargs="*", default=["adain", "adain#2-", "adain#1-", "wct", "wct@0.6"],
+    ap.add_argument("--methods", nargs="*", default=["adain", "linear", "adain#1-", "wct", "wct@0.6"],
                     help="bundled decoders; NAME@A runs one at alpha A, adain#S with S shifts, adain#S- without the grid filter")  # fmt: skip
     ap.add_argument("--paintings", type=int, default=12, help="how many of the held-out list")
     ap.add_argument("--photos", nargs="*", default=["golden_gate", "tubingen"])

@@ -101,7 +101,7 @@ def brushwork_step_seconds(
         style_weight=1.5,
         net=TransformerConfig(widths=widths),
     )
-    r = FastStyleRecipe(recipe, style_img, folder=Path("/nonexistent"))
+    r = FastStyleRecipe(recipe, style_img, folder=Path("/nonexistent"), total_steps=len(batches))
     r.to(device)
     opt = torch.optim.Adam(r.param_groups(1e-3), lr=1e-3)
     times = []

@@ -28,7 +28,9 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--steps", type=int, default=100, help="iterations at half size")
     ap.add_argument(
-        "--part", choices=["all", "optimize", "fast", "multi", "adain", "wct"], default="all"
+        "--part",
+        choices=["all", "optimize", "fast", "multi", "adain", "wct", "linear"],
+        default="all",
     )
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
@@ -47,6 +49,8 @@ def main() -> None:
         adain_gallery(args.data, photos)
     if args.part in ("all", "wct") and "wct" in zoo.names():
         wct_gallery(args.data, photos, args.size)
+    if args.part in ("all", "linear") and "linear" in zoo.names():
+        linear_gallery(args.data, photos, args.size)
     print(f"wrote {OUT}")
 
 
@@ -192,6 +196,28 @@ def wct_gallery(data: Path, photos: dict[str, Image.Image], size: int) -> None:
             bw.optimize_result(photo, [p], config=cfg, progress=False).image,
         ])  # fmt: skip
     imageio.save(imageio.grid(compare, 224), OUT / "refine_compare.jpg", overwrite=True)
+
+
+def linear_gallery(data: Path, photos: dict[str, Image.Image], size: int) -> None:
+    """The one-pass methods on paintings no trainer saw, beside the optimiser: for each
+    public-domain painting of the held-out list, the painting | AdaIN | WCT (alpha 0.6) | the
+    learned linear transform | 100 optimisation steps, on one photo."""
+    photo = imageio.resize(
+        photos["coffee"], imageio.size_for_long_side(photos["coffee"].size, size)
+    )
+    adain, wct, linear = bw.load("adain"), bw.load("wct"), bw.load("linear")
+    cfg = bw.OptimizeConfig(steps=100, size=size)
+    rows = []
+    for name in UNSEEN:
+        p = imageio.load(data / "style" / f"{name}.jpg").rgb
+        rows.append([
+            p,
+            adain(photo, style=p),
+            wct(photo, style=p, alpha=0.6),
+            linear(photo, style=p),
+            bw.optimize_result(photo, [p], config=cfg, progress=False).image,
+        ])  # fmt: skip
+    imageio.save(imageio.grid(rows, 224), OUT / "linear_compare.jpg", overwrite=True)
 
 
 def optimize_gallery(

@@ -140,6 +140,12 @@ def main() -> None:
     )
     ap.add_argument("--temporal-weight", type=float, default=CONTINUE.temporal_weight)
     ap.add_argument(
+        "--decay-from",
+        type=float,
+        default=1.0,
+        help="share of the stage at its lr before a linear decay to 0 (0: a cool-down)",
+    )
+    ap.add_argument(
         "--tag", default=time.strftime("%Y%m%d"), help="names this run's stage folders (resume)"
     )
     ap.add_argument(
@@ -326,6 +332,7 @@ def continue_zoo(args: argparse.Namespace) -> None:
             FastRecipe.from_dict(recipe_of(read_model(bundled).config)),
             jitter=args.jitter,
             temporal_weight=args.temporal_weight,
+            decay_from=args.decay_from,
             **{k: v for k, v in told.items() if v},
         )
         out = args.work / f"{name}_{args.tag}"

@@ -191,9 +191,9 @@ def _bad(d: Path, out: Path) -> dict[str, tuple[list[str], str]]:
         "decoder depth": (["stylize", str(c), "-s", str(s), "-m", str(d / "decoder3"), *o[:2]], "weights do not fit"),
         "decoder as style": (["stylize", str(c), "-s", "adain", *o[:2]], "is a decoder for any style, not a style"),
         "fast with decoder": (["stylize", str(c), "-s", str(s), "-m", str(d / "decoder"), "--method", "fast", *o[:2]], "use it with --method adain"),
-        "demo decoder": (["demo", "-o", str(out / "out.png"), "--style", "adain"], "is an AdaIN decoder"),
+        "demo decoder": (["demo", "-o", str(out / "out.png"), "--style", "adain"], "is an any-style model \\(adain\\)"),
         "strength with adain": (["stylize", str(c), "-s", str(s), "--strength", "0.5", *o[:2]], "--strength is an option of fast styles.*--alpha"),
-        "alpha with fast": (["stylize", str(c), "-s", "starry_night", "--alpha", "0.5", *o[:2]], "--alpha is an option of adain and wct"),
+        "alpha with fast": (["stylize", str(c), "-s", "starry_night", "--alpha", "0.5", *o[:2]], "--alpha is an option of adain, wct and linear"),
         "hold out typo": (["train", "adain", "--content", str(d), "-s", str(s), "--hold-out", "styel", "-o", str(out / "m"), "-q"], "held-out style"),
         "add-style data": (["train", "add-style", "-m", str(d / "multi"), "-s", str(s), "-q"], "pass --data"),
         "lite style": (["train", "lite", "--teacher", "starry_night", "--data", str(d), "-s", str(d / "text.jpg"), "-o", str(out / "m"), "-q"], "not an image"),
@@ -587,6 +587,30 @@ def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  #
     assert code == 0, err
 
 
+def test_train_linear_and_paint_with_it_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "lin"
+    args = ["train", "linear", "--content", str(data / "content"), "-s", str(data / "style" / "mondrian.jpg"),
+            "-s", str(data / "style" / "udnie.jpg"), "--hold-out", "udnie", "-o", str(out),
+            "--crop", "48", "--rank", "8", "--batch-size", "1", "--preview-every", "0",
+            "--checkpoint-every", "1", "--precision", "fp32", "--decay-from", "0.5", "-q"]  # fmt: skip
+    code, _, err = run([*args, "--steps", "1"], capsys)
+    assert code == 0, err
+    code, _, err = run([*args, "--steps", "2", "--resume"], capsys)
+    assert code == 0, err
+    import json
+
+    config = json.loads((out / "config.json").read_text())
+    assert config["method"] == "linear" and config["training"]["steps"] == 2
+    assert config["training"]["decoder"] == "bundled wct" and config["held_out"] == ["udnie"]
+    assert config["recipe"]["transform"]["rank"] == 8 and config["recipe"]["decay_from"] == 0.5
+    code, _, err = run(["stylize", str(data / "content" / "tubingen.jpg"), "-s", str(data / "style" / "udnie.jpg"),
+                        "-m", str(out), "--alpha", "0.7", "--size", "64", "-o", str(tmp_path / "t.png"), "-q"],
+                       capsys)  # fmt: skip
+    assert code == 0, err
+    code, _, err = run([*args[:-1], "--steps", "1", "--layer", "relu5_1"], capsys)
+    assert code != 0 and "layer must be one of" in err and err.count("\n") == 1, err
+
+
 def test_video_command_keeps_sound_and_reports(data, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     from brushwork import video as videoio
 
@@ -619,7 +643,7 @@ def test_video_command_keeps_sound_and_reports(data, tmp_path, capsys) -> None: 
         ),
         (
             ["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--alpha", "0.5"],
-            "--alpha is an option of adain and wct",
+            "--alpha is an option of adain, wct and linear",
         ),
         (
             ["-o", "{tmp}/o.mp4", "-s", "starry_night_lite", "--temporal-weight", "1.5"],

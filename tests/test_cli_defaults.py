@@ -10,10 +10,11 @@ import typer
 
 from brushwork import cli
 from brushwork.nets.adain import DecoderConfig
+from brushwork.nets.linear import LinearConfig
 from brushwork.nets.lite import LiteConfig
 from brushwork.nets.sr import SRConfig
 from brushwork.nets.transformer import TransformerConfig
-from brushwork.training import adain, cyclegan, fast, lite, mixgan, multi, pix2pix, sr
+from brushwork.training import adain, cyclegan, fast, linear, lite, mixgan, multi, pix2pix, sr
 
 #: command -> the options it builds (the loop options as the method's own defaults)
 COMMANDS: dict[str, list[Any]] = {
@@ -22,6 +23,7 @@ COMMANDS: dict[str, list[Any]] = {
     "multi": [multi.MultiRecipe(), TransformerConfig(), multi.LOOP],
     "add-style": [multi.ADD_STYLE_LOOP],
     "adain": [adain.AdaINRecipe(), DecoderConfig(), adain.LOOP],
+    "linear": [linear.LinearRecipe(), LinearConfig(), linear.LOOP],
     "sr": [sr.SRRecipe(), SRConfig(), sr.LOOP],
     "pix2pix": [pix2pix.CPU, pix2pix.CPU.generator, pix2pix.CPU_LOOP],
     # the discriminator's width has its own option (--disc-width)

@@ -39,7 +39,7 @@ def test_every_bundled_recipe_reads_back_as_its_options() -> None:
     for entry in zoo.entries():
         cfg = entry.config
         cls = by_method.get(cfg["architecture"]) or by_method.get(cfg.get("method", ""))
-        if cfg.get("method") in ("pix2pix", "cyclegan", "mixgan"):
+        if cfg.get("method") in ("pix2pix", "cyclegan", "mixgan", "linear"):
             from brushwork import methods
 
             cls = methods.get(cfg["method"]).options_class()

@@ -14,8 +14,13 @@ from brushwork.modelfile import STYLE_PREVIEWS, read_config, recipe_of
 from brushwork.pipelines.fast import load
 from brushwork.pipelines.multistyle import find_model, style_names
 
-#: the bundled AdaIN decoders (any style image; tested in tests/pipelines/test_arbitrary.py)
-DECODERS = [e.name for e in zoo.entries() if e.config.get("architecture") == "adain_decoder"]
+#: the bundled AdaIN decoder and linear transform (any style image; tested in
+#: tests/pipelines/test_arbitrary.py and test_linear.py)
+DECODERS = [
+    e.name
+    for e in zoo.entries()
+    if e.config.get("architecture") in ("adain_decoder", "linear_transform")
+]
 #: the bundled WCT decoders (photo-only; tested in tests/pipelines/test_universal.py)
 WCT = [e.name for e in zoo.entries() if e.config.get("architecture") == "wct_decoder"]
 #: the bundled super-resolution nets (tested in tests/pipelines/test_upscale.py)
@@ -37,7 +42,7 @@ MULTI = [e for e in zoo.entries() if e.config.get("styles")]
 
 def test_at_least_four_bundled_styles() -> None:
     assert len(BUNDLED) >= 4, BUNDLED
-    assert DECODERS == ["adain"] and WCT == ["wct"]
+    assert DECODERS == ["adain", "linear"] and WCT == ["wct"]
     for entry in zoo.entries():
         assert entry.preview is not None, entry.name
         if entry.name in WCT:  # one decoder per level, each with its own training record

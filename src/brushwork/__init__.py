@@ -7,6 +7,7 @@ Example (see the README for more)::
     out = bw.load("paintings", style="udnie:0.7,mondrian:0.3")("photo.jpg")  # a blend
     out = bw.load("adain")("photo.jpg", style="any_painting.jpg", alpha=0.8)  # AdaIN, any style
     out = bw.load("wct")("photo.jpg", style="any_painting.jpg")  # WCT, photo-only decoders
+    out = bw.load("linear")("photo.jpg", style="any_painting.jpg")  # learned linear transform
     out = bw.refine("photo.jpg", out, ["any_painting.jpg"], steps=20)  # then optimise a little
     out = bw.optimize("photo.jpg", styles=["painting.jpg"], steps=300)  # any painting (Gatys)
     out = bw.photorealistic("day.jpg", "sunset.jpg").image  # a photo's light (Luan et al.)
@@ -44,6 +45,7 @@ _LAZY = {
     "photorealistic": "brushwork.pipelines.photoreal",
     "smooth_image": "brushwork.pipelines.photoreal",
     "refine": "brushwork.pipelines.refine",
+    "LinearStyle": "brushwork.pipelines.linear",
     "UniversalStyle": "brushwork.pipelines.universal",
     "Upscaler": "brushwork.pipelines.upscale",
     "load_sr": "brushwork.pipelines.upscale",
@@ -55,6 +57,7 @@ __all__ = [
     "ArbitraryStyle",
     "BrushworkError",
     "FastStyle",
+    "LinearStyle",
     "MultiStyle",
     "OptimizeConfig",
     "OptimizeResult",
@@ -82,6 +85,7 @@ if TYPE_CHECKING:
     from brushwork.errors import BrushworkError
     from brushwork.pipelines.arbitrary import ArbitraryStyle, load_adain
     from brushwork.pipelines.feedforward import FastStyle
+    from brushwork.pipelines.linear import LinearStyle
     from brushwork.pipelines.loader import load
     from brushwork.pipelines.multistyle import MultiStyle, load_multi
     from brushwork.pipelines.optimize import (

@@ -98,7 +98,9 @@ def test_model_file_errors(model_dir: Path, tmp_path: Path) -> None:
         load(broken)
     cfg = json.loads((model_dir / CONFIG_FILE).read_text())
     (broken / CONFIG_FILE).write_text(json.dumps(cfg | {"architecture": "adain_decoder"}))
-    with pytest.raises(OptionError, match="is an AdaIN decoder: it paints with a style image"):
+    with pytest.raises(
+        OptionError, match=r"is an any-style model \(adain\): it paints with a style image"
+    ):
         load(broken)
     (broken / CONFIG_FILE).write_text(json.dumps(cfg | {"architecture": "pix2pix_unet"}))
     with pytest.raises(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -192,7 +193,7 @@ def test_jitter_scores_the_output_and_photo_at_one_random_offset(small) -> None:
     photo = imageio.to_tensor(small("content/tubingen.jpg", 64))[..., :48, :48]
     style = small("style/starry_night.jpg", 64)
     recipe = FastRecipe(crop=48, style_size=64, net=TINY, jitter=5)
-    trainer = FastStyleRecipe(recipe, style, folder=Path("unused"))
+    trainer = FastStyleRecipe(recipe, style, folder=Path("unused"), total_steps=1)
     trainer.to(torch.device("cpu"))
     torch.manual_seed(0)
     net = TransformerNet(TINY)
@@ -233,3 +234,41 @@ def test_a_time_limit_ends_the_run_with_a_model_at_the_step_reached(
     assert read_model(out).config["training"]["steps"] == 8
     with pytest.raises(OptionError, match="time limit"):
         loop(5, time_limit=-1.0)
+
+
+def test_a_cool_down_decays_the_lr_resumes_exactly_and_is_recorded(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from brushwork import image as imageio
+
+    style = data / "style" / "mondrian.jpg"
+    cooled = replace(RECIPE, decay_from=0.5)
+    trainer = FastStyleRecipe(cooled, imageio.load(style).rgb, folder=tmp_path, total_steps=8)
+    groups = [g for o in trainer.optimizers(1e-3).values() for g in o.param_groups]
+    for step, lr in ((3, 1e-3), (6, 5e-4), (7, 2.5e-4)):
+        trainer.begin_step(step)
+        assert [g["lr"] for g in groups] == pytest.approx([lr]), step
+    # killed after 4 of 6 steps, resumed: the schedule depends on the step alone
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    kw: dict[str, Any] = dict(recipe=cooled, loop=loop(6, checkpoint_every=0), progress=False)
+    train_fast(data / "content", style, whole, **kw)
+    calls, original = {"n": 0}, FastStyleRecipe.losses
+
+    def killed_at_fifth(self, net, batch):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return original(self, net, batch)
+
+    with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
+        m.setattr(FastStyleRecipe, "losses", killed_at_fifth)
+        train_fast(data / "content", style, parts, **kw)
+    train_fast(data / "content", style, parts, resume=True, **kw)
+    a, b = read_model(whole).state, read_model(parts).state
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert read_model(whole).config["recipe"]["decay_from"] == 0.5
+    assert "decay_from" not in RECIPE.to_dict()  # older recipes: constant, and no key
+    with pytest.raises(OptionError, match="decay_from"):
+        replace(RECIPE, decay_from=-0.1)

@@ -62,7 +62,9 @@ def test_texture_term_matches_the_teachers_gram_per_photo() -> None:
     cfg = LiteConfig(widths=(8, 16, 16), residual_blocks=1)
     teacher = LiteNet(cfg).eval()
     recipe = LiteRecipe(crop=32, net=cfg, feature_layers={"relu2_2": 1.0}, texture_weight=2.0)
-    r = LiteStyleRecipe(recipe, teacher, None, describe={}, folder=Path("/nonexistent"))
+    r = LiteStyleRecipe(
+        recipe, teacher, None, describe={}, folder=Path("/nonexistent"), total_steps=1
+    )
     batch = torch.rand(2, 3, 32, 32)
     parts = r.losses(teacher, batch)  # the student is the teacher: nothing to learn
     assert float(parts["style"]) < 1e-6 and float(parts["content"]) < 1e-6
@@ -91,7 +93,9 @@ def test_jitter_scores_student_and_teacher_at_one_random_offset() -> None:
     cfg = LiteConfig(widths=(8, 16, 16), residual_blocks=1)
     teacher, student = LiteNet(cfg).eval(), LiteNet(cfg)
     recipe = LiteRecipe(crop=32, net=cfg, feature_layers={"relu2_2": 1.0}, jitter=5)
-    r = LiteStyleRecipe(recipe, teacher, None, describe={}, folder=Path("/nonexistent"))
+    r = LiteStyleRecipe(
+        recipe, teacher, None, describe={}, folder=Path("/nonexistent"), total_steps=1
+    )
     batch = torch.rand(2, 3, 32, 32)
     torch.manual_seed(3)
     parts = r.losses(student, batch)

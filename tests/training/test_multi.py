@@ -127,3 +127,20 @@ def test_multi_needs_two_distinct_styles(tmp_path: Path, data: Path) -> None:
         )
     with pytest.raises(OptionError, match="mix"):
         MultiRecipe(mix=1.5)
+
+
+def test_a_cool_down_keeps_the_style_parameters_faster_rate(data: Path) -> None:
+    from dataclasses import replace
+
+    from brushwork import image as imageio
+    from brushwork.nets.transformer import TransformerNet
+    from brushwork.training.multi import MultiStyleRecipe
+
+    recipe = replace(RECIPE, decay_from=0.0)
+    net = TransformerNet(replace(TINY, styles=2))
+    images = [imageio.load(data / "style" / f"{s}.jpg").rgb for s in STYLES[:2]]
+    trainer = MultiStyleRecipe(recipe, images, net=net, records=[], describe={},
+                               folder=Path("unused"), total_steps=4)  # fmt: skip
+    groups = [g for o in trainer.optimizers(1e-3).values() for g in o.param_groups]
+    trainer.begin_step(2)  # half-way down
+    assert [g["lr"] for g in groups] == pytest.approx([5e-4, 5e-4 * recipe.norm_lr])

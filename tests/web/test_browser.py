@@ -110,9 +110,11 @@ def test_own_painting_switches_to_any_style_and_errors_are_shown(
     page.locator("#own-style input[type=file]").set_input_files(data / "style/mosaic.jpg")
     # the page's events go through the server: give a busy machine time
     expect(page.get_by_text("Style: your painting")).to_be_visible(timeout=30_000)
-    expect(page.get_by_label("Any style (AdaIN, a few seconds)")).to_be_checked(timeout=30_000)
+    expect(page.get_by_label("Any style (learned linear transform, a few seconds)")).to_be_checked(
+        timeout=30_000
+    )
     page.locator("#paint").click()
-    expect(page.locator("#status")).to_contain_text("your style image (adain)", timeout=120_000)
+    expect(page.locator("#status")).to_contain_text("your style image (linear)", timeout=120_000)
     with Image.open(data / "content/golden_gate.jpg") as img:
         assert natural_size(page, "#result img") == img.size
     shot = tmp_path / "web_page_own_style.png"
@@ -133,6 +135,17 @@ def test_wct_then_refine_from_the_page(page: Page, server: Server, data: Path) -
     assert "starry_night (wct)" in page.locator("#status").inner_text()
     expect(page.locator("#result img")).to_have_js_property("complete", True)
     assert max(natural_size(page, "#result img")) == 512  # a refine paints at 512 px by default
+
+
+def test_linear_transform_from_the_page(page: Page, server: Server, data: Path) -> None:
+    open_page(page, server)
+    page.locator("#photo input[type=file]").set_input_files(data / "content/tubingen.jpg")
+    page.get_by_label("Any style (learned linear transform, a few seconds)").check()
+    page.locator("#paint").click()
+    expect(page.locator("#status")).to_contain_text("Done in", timeout=120_000)
+    assert "starry_night (linear)" in page.locator("#status").inner_text()
+    with Image.open(data / "content/tubingen.jpg") as img:
+        assert natural_size(page, "#result img") == img.size
 
 
 def test_optimisation_shows_its_steps_and_stop_cancels_it(

@@ -14,6 +14,7 @@ from PIL import Image
 
 import brushwork as bw
 from brushwork import image as imageio
+from brushwork import methods
 from brushwork import video as videoio
 from brushwork.web import handlers
 from brushwork.web.catalogue import catalogue, painting
@@ -121,7 +122,7 @@ def test_option_checks() -> None:
     limits = Limits()
     check = handlers.check_options
     assert check(StyleOptions(style="udnie"), limits).method == "fast"
-    assert check(StyleOptions(style_image=Path("s.png")), limits).method == "adain"
+    assert check(StyleOptions(style_image=Path("s.png")), limits).method == "linear"
     code, msg = status_of(check, StyleOptions(style="udnei"), limits)
     assert code == 404 and "Did you mean 'udnie'?" in msg
     assert status_of(check, StyleOptions(), limits)[0] == 400
@@ -194,13 +195,29 @@ def test_any_style_with_an_uploaded_painting(
     job, path = photo
     own = job.folder / "style.jpg"
     shutil.copy(data / "style/mosaic.jpg", own)
-    expected = np.asarray(
-        bw.load("adain")(path, style=data / "style/mosaic.jpg", alpha=0.8), dtype=np.float32
-    )
+    default = bw.load(methods.ANY_STYLE_DEFAULT)  # an uploaded painting without a method
+    expected = np.asarray(default(path, style=data / "style/mosaic.jpg", alpha=0.8), np.float32)
     options = handlers.check_options(StyleOptions(style_image=own, strength=0.8), Limits())
     out = handlers.stylize_photo(job, path, options)
     assert not own.exists() and not path.exists()
     assert np.abs(np.asarray(Image.open(out), dtype=np.float32) - expected).max() <= 1
+
+
+def test_linear_transform_with_an_uploaded_painting(
+    data: Path, queue: JobQueue, photo: tuple[Job, Path]
+) -> None:
+    job, path = photo
+    own = job.folder / "style.jpg"
+    shutil.copy(data / "paintings/0009.jpg", own)
+    expected = np.asarray(
+        bw.load("linear")(path, style=data / "paintings/0009.jpg", alpha=0.7), dtype=np.float32
+    )
+    options = handlers.check_options(
+        StyleOptions(style_image=own, method="linear", strength=0.7), Limits()
+    )
+    out = handlers.stylize_photo(job, path, options)
+    assert np.abs(np.asarray(Image.open(out), dtype=np.float32) - expected).max() <= 1
+    assert job.info["style"] == "your style image (linear)"
 
 
 def test_wct_then_refine_on_an_uploaded_painting(

@@ -36,11 +36,11 @@ def batch(
             "--model",
             "-m",
             help="A bundled model or folder: a translation (pix2pix, CycleGAN), an upscaler, a "
-            "multi-style model; adain or wct with --style-image.",
+            "multi-style model; adain, wct or linear with --style-image.",
         ),
     ] = None,
     style_image: Annotated[
-        Path | None, typer.Option(help="adain, wct: the painting to paint every file with.")
+        Path | None, typer.Option(help="adain, wct, linear: the painting to paint every file with.")
     ] = None,
     direction: Annotated[str | None, typer.Option(help="Translation model: AtoB | BtoA.")] = None,
     size: Annotated[int | None, typer.Option(help="Long side of the outputs.")] = None,

@@ -63,6 +63,16 @@ def models_list() -> None:
             )
             typer.echo(f"  preview: {entry.preview}")
             continue
+        if method.name == "linear":
+            cfg = entry.config.get("config", {})
+            typer.echo(
+                f"  any style image: brushwork stylize photo.jpg -s painting.jpg --method linear; "
+                f"learned {cfg.get('rank')}x{cfg.get('rank')} transform at {cfg.get('layer')}, "
+                f"{done} at {rec.get('crop', '?')} px, "
+                f"{len(entry.config.get('held_out', []))} paintings held out"
+            )
+            typer.echo(f"  preview: {entry.preview}")
+            continue
         if method.name == "adain":
             seen, held = entry.config.get("styles_seen", []), entry.config.get("held_out", [])
             typer.echo(

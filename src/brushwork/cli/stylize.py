@@ -30,7 +30,7 @@ from brushwork.errors import ImageError, OptionError, unknown_choice
 
 
 def _any_style_method(model: str) -> str | None:
-    """The one-pass any-style method (adain, wct) whose model ``model`` is, or None."""
+    """The one-pass any-style method (adain, wct, linear) whose model ``model`` is, or None."""
     name = methods.for_path(model).name
     return name if name in methods.arbitrary() else None
 
@@ -65,8 +65,9 @@ def pick_method(
     optimize_options: list[str] | None = None,
 ) -> str:
     """auto: a bundled name, model folder or style of a multi-style model -> fast; image files
-    -> adain, or optimize when options only optimisation has (``optimize_options``) are given.
-    A decoder model (``--model``) picks its own method (adain or wct)."""
+    -> the default any-style method (``methods.ANY_STYLE_DEFAULT``), or optimize when options
+    only optimisation has (``optimize_options``) are given.
+    A decoder model (``--model``) picks its own method (adain, wct or linear)."""
     from brushwork import zoo
     from brushwork.pipelines.multistyle import find_model
 
@@ -98,7 +99,10 @@ def pick_method(
         )
     if method == "auto":
         inside = not models and not any(Path(s).exists() for s in styles)
-        method = "fast" if models or inside else "optimize" if optimize_options else "adain"
+        if models or inside:
+            method = "fast"
+        else:
+            method = "optimize" if optimize_options else methods.ANY_STYLE_DEFAULT
     if method in methods.arbitrary() and optimize_options:
         flag = "--" + optimize_options[0].replace("_", "-")
         raise OptionError(f"{flag} is an option of --method optimize, not {method}")
@@ -109,7 +113,7 @@ def pick_method(
             elif Path(s).is_file() and s not in models:
                 raise OptionError(
                     f"{s}: is an image; a fast style needs a trained model "
-                    "(brushwork train fast), or use --method adain or optimize"
+                    "(brushwork train fast), or use --method linear, adain or optimize"
                 )
     else:
         for s in styles:
@@ -146,15 +150,16 @@ def stylize(
         typer.Option(
             "--model",
             "-m",
-            help="fast: the multi-style model the --style names are in; adain, wct: the "
+            help="fast: the multi-style model the --style names are in; adain, wct, linear: the "
             "decoder model.",
         ),
     ] = None,
     method: Annotated[
         str,
         typer.Option(
-            help="auto (names: fast; images: adain) | fast (trained net) | adain (any style "
-            "image, one pass) | wct (any style image, one pass, photo-only decoders) | "
+            help="auto (names: fast; images: linear) | fast (trained net) | adain (any style "
+            "image, one pass) | wct (any style image, one pass, photo-only decoders) | linear (any "
+            "style image, one pass, learned transform) | "
             "optimize (Gatys et al.) | photoreal (a style photo's colours and light, Luan et al.)."
         ),
     ] = "auto",
@@ -173,7 +178,7 @@ def stylize(
     strength: Annotated[float, typer.Option(help="fast: 1 = full style, 0 = the photo.")] = 1.0,
     alpha: Annotated[
         float,
-        typer.Option(help="adain, wct: content-style trade-off, 1 = full style, 0 = content."),
+        typer.Option(help="adain, wct, linear: style strength, 1 = full style, 0 = content."),
     ] = 1.0,
     tile: Annotated[
         int | None, typer.Option(help="fast: tile side for large images (default: auto).")
@@ -255,8 +260,8 @@ def stylize(
     refine: Annotated[
         int,
         typer.Option(
-            help="fast, adain, wct: then N optimisation steps from the one-pass picture, on the "
-            "optimiser's objective for the painting (its options apply)."
+            help="fast, adain, wct, linear: then N optimisation steps from the one-pass "
+            "picture, on the optimiser's objective for the painting (its options apply)."
         ),
     ] = 0,
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
@@ -284,7 +289,7 @@ def stylize(
         flag = next(k for k, v in photo_only.items() if v)
         raise OptionError(f"--{flag} is an option of --photorealistic, not of {method}")
     if refine and method in ("optimize", "photoreal"):
-        raise OptionError("--refine follows a one-pass method (fast, adain, wct); for "
+        raise OptionError("--refine follows a one-pass method (fast, adain, wct, linear); for "
                           "optimisation give --steps")  # fmt: skip
     if refine and "steps" in given:
         raise OptionError("--steps is the optimiser's; a refine runs --refine N steps")
@@ -295,7 +300,9 @@ def stylize(
         hint = "; AdaIN's trade-off is --alpha" if flag == "strength" else ""
         raise OptionError(f"--{flag} is an option of fast styles, not of {method}{hint}")
     if method not in methods.arbitrary() and alpha != 1.0:
-        raise OptionError(f"--alpha is an option of adain and wct (style images), not of {method}")
+        raise OptionError(
+            f"--alpha is an option of adain, wct and linear (style images), not of {method}"
+        )
     found = expand_inputs(inputs)
     pairs = plan_outputs(found, output, overwrite=overwrite)
     if method == "fast":

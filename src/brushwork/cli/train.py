@@ -35,6 +35,11 @@ from brushwork.errors import OptionError
 ModelFolderOpt = Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")]
 
 
+DecayOpt = Annotated[
+    float, typer.Option(help="Share of the steps at constant lr before the linear decay to 0.")
+]
+
+
 @train_app.command("fast")
 def train_fast_cmd(
     data: DataOpt,
@@ -58,6 +63,7 @@ def train_fast_cmd(
     upsample: UpsampleOpt = "nearest",
     temporal_weight: TemporalTrainOpt = 0.0,
     jitter: JitterOpt = 0,
+    decay_from: DecayOpt = 1.0,
     init: Annotated[
         Path | None, typer.Option(help="Model folder to warm-start from (same widths).")
     ] = None,
@@ -85,6 +91,7 @@ def train_fast_cmd(
         tv_weight=tv_weight,
         temporal_weight=temporal_weight,
         jitter=jitter,
+        decay_from=decay_from,
         net=FastRecipe.net_options(
             {"widths": parse_ints(widths, "--widths"), "upsample": upsample}
         ),
@@ -289,25 +296,31 @@ def train_add_style_cmd(
     _report_training(result, quiet)
 
 
-DecayOpt = Annotated[
-    float, typer.Option(help="Share of the steps at constant lr before the linear decay to 0.")
+ContentOpt = Annotated[Path, typer.Option(help="Folder of training photos (searched recursively).")]
+StylesOpt = Annotated[
+    list[Path], typer.Option("--styles", "-s", help="Style images or folders of them (repeat).")
 ]
+HoldOutOpt = Annotated[
+    str | None,
+    typer.Option(help="Style names (file stems) to keep out of training, comma-separated."),
+]
+PhotoStylesOpt = Annotated[
+    float, typer.Option(help="Share of style draws that are training photos.")
+]
+ColorJitterOpt = Annotated[float, typer.Option(help="Style colour jitter, 0 to 1.")]
+
+
+def _names(value: str | None) -> list[str]:
+    """A comma-separated option's names."""
+    return [n.strip() for n in value.split(",") if n.strip()] if value else []
 
 
 @train_app.command("adain")
 def train_adain_cmd(
-    content: Annotated[
-        Path, typer.Option(help="Folder of training photos (searched recursively).")
-    ],
-    styles: Annotated[
-        list[Path],
-        typer.Option("--styles", "-s", help="Style images or folders of them (repeat)."),
-    ],
+    content: ContentOpt,
+    styles: StylesOpt,
     output: ModelFolderOpt,
-    hold_out: Annotated[
-        str | None,
-        typer.Option(help="Style names (file stems) to keep out of training, comma-separated."),
-    ] = None,
+    hold_out: HoldOutOpt = None,
     steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 160000,
     batch_size: BatchOpt = 8,
     crop: Annotated[int, typer.Option(help="Training crop side in pixels (paper: 256).")] = 256,
@@ -320,10 +333,8 @@ def train_adain_cmd(
     identity_weight: Annotated[
         float, typer.Option(help="Weight of decoding the photo with itself as style back to it.")
     ] = 0.0,
-    photo_styles: Annotated[
-        float, typer.Option(help="Share of style draws that are training photos.")
-    ] = 0.25,
-    color_jitter: Annotated[float, typer.Option(help="Style colour jitter, 0 to 1.")] = 0.5,
+    photo_styles: PhotoStylesOpt = 0.25,
+    color_jitter: ColorJitterOpt = 0.5,
     jitter: JitterOpt = 0,
     decay_from: DecayOpt = 1.0,
     style_scale: Annotated[
@@ -377,7 +388,7 @@ def train_adain_cmd(
         output,
         recipe=recipe,
         loop=loop,
-        held_out=[n.strip() for n in hold_out.split(",") if n.strip()] if hold_out else (),
+        held_out=_names(hold_out),
         init=init,
         resume=resume,
         overwrite=overwrite,
@@ -388,9 +399,7 @@ def train_adain_cmd(
 
 @train_app.command("wct")
 def train_wct_cmd(
-    content: Annotated[
-        Path, typer.Option(help="Folder of training photos (searched recursively).")
-    ],
+    content: ContentOpt,
     output: ModelFolderOpt,
     levels: Annotated[
         str, typer.Option(help="VGG19 layers to decode, coarse to fine, comma-separated.")
@@ -427,6 +436,72 @@ def train_wct_cmd(
     loop = _loop_config(locals() | {"steps": steps or 2000})
     out = train_wct(content, output, recipe=recipe, loop=loop, init=init, progress=not quiet)
     _echo_path(out)
+
+
+@train_app.command("linear")
+def train_linear_cmd(
+    content: ContentOpt,
+    styles: StylesOpt,
+    output: ModelFolderOpt,
+    decoder: Annotated[
+        str,
+        typer.Option(help="Model holding the layer's reconstruction decoder (kept fixed)."),
+    ] = "wct",
+    hold_out: HoldOutOpt = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps in all.")] = 160000,
+    batch_size: BatchOpt = 8,
+    crop: Annotated[int, typer.Option(help="Training crop side in pixels (paper: 256).")] = 256,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-4,
+    content_weight: Annotated[float, typer.Option(help="Content loss weight.")] = 1.0,
+    style_weight: Annotated[float, typer.Option(help="Gram style loss weight.")] = 100.0,
+    photo_styles: PhotoStylesOpt = 0.1,
+    color_jitter: ColorJitterOpt = 0.25,
+    decay_from: DecayOpt = 1.0,
+    layer: Annotated[
+        str, typer.Option(help="VGG19 layer the transform works at (relu3_1 or relu4_1).")
+    ] = "relu3_1",
+    rank: Annotated[int, typer.Option(help="Side of the learned matrices (paper: 32).")] = 32,
+    init: Annotated[
+        Path | None, typer.Option(help="Linear model folder to continue (same layer and rank).")
+    ] = None,
+    preview_every: PreviewOpt = 500,
+    checkpoint_every: CheckpointOpt = 500,
+    time_limit: TimeLimitOpt = 0.0,
+    resume: ResumeOpt = False,
+    overwrite: RestartOpt = False,
+    precision: PrecisionOpt = "auto",
+    seed: SeedOpt = 0,
+    device: DeviceOpt = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a learned linear style transform for any style (Li et al., CVPR 2019) in front
+    of a fixed reconstruction decoder."""
+    from brushwork.training.linear import LinearRecipe, train_linear
+
+    recipe = LinearRecipe(
+        crop=crop,
+        photo_styles=photo_styles,
+        color_jitter=color_jitter,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        decay_from=decay_from,
+        transform=LinearRecipe.net_options({"layer": layer, "rank": rank}, field="transform"),
+    )
+    loop = _loop_config(locals())
+    result = train_linear(
+        content,
+        styles,
+        output,
+        decoder=decoder,
+        recipe=recipe,
+        loop=loop,
+        held_out=_names(hold_out),
+        init=init,
+        resume=resume,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    _report_training(result, quiet)
 
 
 @train_app.command("sr")

@@ -44,15 +44,16 @@ def video(
         typer.Option(
             "--model",
             "-m",
-            help="fast: the multi-style model; adain, wct: the decoder model; or a translation "
-            "model (pix2pix, CycleGAN), without --style.",
+            help="fast: the multi-style model; adain, wct, linear: the decoder model; or a "
+            "translation model (pix2pix, CycleGAN), without --style.",
         ),
     ] = None,
     direction: Annotated[
         str | None, typer.Option(help="Translation model: AtoB | BtoA (default: its own).")
     ] = None,
     method: Annotated[
-        str, typer.Option(help="auto | fast | adain | wct | optimize (slow: minutes a frame).")
+        str,
+        typer.Option(help="auto | fast | adain | wct | linear | optimize (slow: minutes a frame)."),
     ] = "auto",
     temporal: Annotated[
         str,
@@ -67,12 +68,15 @@ def video(
         int | None, typer.Option(help="Long side of the output (default: the clip's own).")
     ] = None,
     strength: Annotated[float, typer.Option(help="fast: 1 = full style, 0 = the frame.")] = 1.0,
-    alpha: Annotated[float, typer.Option(help="adain, wct: 1 = full style, 0 = content.")] = 1.0,
+    alpha: Annotated[
+        float, typer.Option(help="adain, wct, linear: 1 = full style, 0 = content.")
+    ] = 1.0,
     blend: Annotated[
         str | None, typer.Option(help="Blend weights of the style images, e.g. '0.7,0.3'.")
     ] = None,
     style_scale: Annotated[
-        float, typer.Option(help="adain/wct/optimize: style image size relative to the frame.")
+        float,
+        typer.Option(help="adain/wct/linear/optimize: style image size relative to the frame."),
     ] = 1.0,
     preserve_color: Annotated[
         str | None, typer.Option(help="Keep the clip's colours: luminance | histogram.")
@@ -111,7 +115,9 @@ def video(
         flag = "strength" if strength != 1.0 else "backend"
         raise OptionError(f"--{flag} is an option of fast styles, not of {method}")
     if method not in methods.arbitrary() and alpha != 1.0:
-        raise OptionError(f"--alpha is an option of adain and wct (style images), not of {method}")
+        raise OptionError(
+            f"--alpha is an option of adain, wct and linear (style images), not of {method}"
+        )
     imageio.check_output_path(output, overwrite=overwrite, extensions=videoio.OUTPUT_EXTENSIONS)
     videoio.probe(source)  # a bad clip fails before any model loads
     kwargs: dict[str, Any] = {

@@ -20,7 +20,21 @@ from typing import Any
 from brushwork.errors import OptionError, WeightsError, unknown_choice
 from brushwork.methods.spec import MethodSpec
 
-BUILTIN = ("fast", "adain", "wct", "optimize", "photoreal", "sr", "pix2pix", "cyclegan", "mixgan")
+BUILTIN = (
+    "fast",
+    "adain",
+    "wct",
+    "linear",
+    "optimize",
+    "photoreal",
+    "sr",
+    "pix2pix",
+    "cyclegan",
+    "mixgan",
+)
+#: the one-pass method a style image gets unless one is named: the best of them on the held-out
+#: paintings (README, "Learned linear transform"); its bundled model is named after it
+ANY_STYLE_DEFAULT = "linear"
 _METHODS: dict[str, MethodSpec] = {}
 _loaded = False
 

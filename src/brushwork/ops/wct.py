@@ -44,13 +44,19 @@ def covariance(
     return mean, cov
 
 
-def _matrix_power(cov: torch.Tensor, power: float, eps: float) -> torch.Tensor:
-    """``cov ** power`` for a symmetric positive semi-definite matrix, on its eigenvectors whose
-    eigenvalues exceed ``eps`` times the largest (the others are dropped)."""
+def matrix_power(cov: torch.Tensor, power: float, eps: float = EPS) -> torch.Tensor:
+    """``cov ** power`` for symmetric positive semi-definite matrices (..., n, n), on each one's
+    eigenvectors whose eigenvalues exceed ``eps`` times its largest (the others are dropped).
+
+    Example:
+        >>> matrix_power(torch.tensor([[4.0, 0.0], [0.0, 1e-9]]), -0.5)
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.0000]])
+    """
     values, vectors = torch.linalg.eigh(cov)
-    keep = values > eps * values.max().clamp_min(1e-12)
-    v, e = values[keep], vectors[:, keep]
-    out: torch.Tensor = (e * v.pow(power)) @ e.T
+    keep = values > eps * values.amax(dim=-1, keepdim=True).clamp_min(1e-12)
+    scale = torch.where(keep, values.clamp_min(1e-30).pow(power), torch.zeros_like(values))
+    out: torch.Tensor = (vectors * scale.unsqueeze(-2)) @ vectors.transpose(-1, -2)
     return out
 
 
@@ -60,7 +66,7 @@ def coloring(
     """A style's WCT target: its features' mean (C, 1) and colouring matrix ``cov^(1/2)`` (C, C),
     float64. Compute it once per style and pass it to :func:`whiten_color` for many frames."""
     mean, cov = covariance(features, mask)
-    return mean, _matrix_power(cov, 0.5, eps)
+    return mean, matrix_power(cov, 0.5, eps)
 
 
 def whiten_color(
@@ -89,7 +95,7 @@ def whiten_color(
         )
     c_mean, c_cov = covariance(content, mask)
     f = content[0].flatten(1).double()
-    white = _matrix_power(c_cov, -0.5, eps) @ (f - c_mean)
+    white = matrix_power(c_cov, -0.5, eps) @ (f - c_mean)
     out = s_color.to(white) @ white + s_mean.to(white)
     return out.reshape(content.shape).to(torch.float32)
 

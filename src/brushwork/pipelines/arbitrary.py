@@ -106,9 +106,24 @@ class ArbitraryStyle:
     def style_statistics(
         self, styles: Sequence[torch.Tensor]
     ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """The AdaIN targets (channel mean and std at the encoder layer) of style images; pass
-        them to :meth:`stylize_tensor` to stylise many frames without re-encoding the styles."""
-        return [mean_std(self._features(s)) for s in styles]
+        """The targets of style images (for AdaIN, the channel mean and std at the encoder
+        layer); pass them to :meth:`stylize_tensor` to stylise many frames without re-encoding
+        the styles."""
+        return [self.target(self._features(s)) for s in styles]
+
+    def target(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A style's target from its features at the encoder layer (AdaIN: mean and std)."""
+        return mean_std(features)
+
+    def transform(
+        self,
+        features: torch.Tensor,
+        target: tuple[torch.Tensor, torch.Tensor],
+        mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The content ``features`` moved to a style's ``target`` (with ``mask``: the masked
+        region's own statistics moved); AdaIN here, a learned transform in subclasses."""
+        return adaptive_instance_norm(features, target, mask=mask)
 
     @torch.no_grad()
     def stylize_tensor(
@@ -141,7 +156,7 @@ class ArbitraryStyle:
         shifts = self.shifts if shifts is None else shifts
         check_shifts(shifts)
         w = style_weights(weights, len(styles))
-        stats = [s if isinstance(s, tuple) else mean_std(self._features(s)) for s in styles]
+        stats = [s if isinstance(s, tuple) else self.style_statistics([s])[0] for s in styles]
         if regions is not None and regions.shape[1] != len(styles):
             raise OptionError(f"{regions.shape[1]} regions for {len(styles)} styles")
 
@@ -154,17 +169,14 @@ class ArbitraryStyle:
                 r = F.adaptive_avg_pool2d(r, (int(fc.shape[-2]), int(fc.shape[-1])))
                 t = sum(
                     (
-                        r[:, k : k + 1] * adaptive_instance_norm(fc, stats[k], mask=r[:, k : k + 1])
+                        r[:, k : k + 1] * self.transform(fc, stats[k], mask=r[:, k : k + 1])
                         for k in range(len(stats))
                     ),
                     torch.zeros_like(fc),
                 )
             else:
                 t = sum(
-                    (
-                        float(wk) * adaptive_instance_norm(fc, st)
-                        for wk, st in zip(w, stats, strict=True)
-                    ),
+                    (float(wk) * self.transform(fc, st) for wk, st in zip(w, stats, strict=True)),
                     torch.zeros_like(fc),
                 )
             t = alpha * t + (1.0 - alpha) * fc

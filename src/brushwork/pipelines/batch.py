@@ -46,7 +46,7 @@ class BatchJob(Options):
             with ``style_image``. None: ``style`` names the fast style.
         style: a bundled style or style model folder (as ``brushwork stylize -s``), or with
             ``model`` a style of that multi-style model or a blend "a:0.7,b:0.3".
-        style_image: the painting of an any-style decoder (adain, wct).
+        style_image: the painting of an any-style decoder (adain, wct, linear).
         direction: a translation model's direction (AtoB, BtoA).
         size: long side of the outputs (None: the input's); not for upscaling.
         strength: fast styles: 1 the full style, 0 the photo.

@@ -48,9 +48,11 @@ def load(
     choice = style if style is not None else choice
     model = read_model(path)
     owner = methods.methods()
-    if any(m.can("style_image") and model.architecture in m.runs for m in owner.values()):
+    any_style = [m for m in owner.values() if m.can("style_image") and model.architecture in m.runs]
+    if any_style:
         raise OptionError(
-            f"{path.name} is an AdaIN decoder: it paints with a style image you give "
+            f"{path.name} is an any-style model ({any_style[0].name}): it paints with a style "
+            f"image you give "
             f"(brushwork stylize photo.jpg -s painting.jpg, or "
             f"bw.load({path.name!r})(photo, style=painting))"
         )

@@ -441,7 +441,9 @@ def _frame_stylizer(
         model = loaded
     if isinstance(model, ArbitraryStyle):
         if not styles:
-            raise OptionError(f"{model.name} is an AdaIN decoder: give style images (style=...)")
+            raise OptionError(
+                f"{model.name} is an any-style model ({model.title}): give style images (style=...)"
+            )
         return adain_frames(
             model,
             styles,

@@ -15,7 +15,7 @@ generalisation. A reconstruction stage (``style_weight=0``, the photo is its own
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Unpack
@@ -214,21 +214,15 @@ class AdaINDecoderRecipe(LinearDecay, OneNetTrainer):
     def preview(
         self, net: nn.Module, photos: list[Image.Image], device: torch.device
     ) -> Image.Image:
-        """Top row: the photos; then one row per preview style, the style first."""
         layer = self.recipe.decoder.layer
-        blank = Image.new("RGB", (PREVIEW_SIDE, PREVIEW_SIDE), "white")
-        rows = [[blank, *photos]]
+
+        def paint(style: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
+            fs = self.encoder(style, [layer])[layer]
+            out: torch.Tensor = net(adaptive_instance_norm(self.encoder(photo, [layer])[layer], fs))
+            return out
+
         with evaluating(net):
-            for style in self.preview_styles:
-                fs = self.encoder(imageio.to_tensor(style).to(device), [layer])[layer]
-                row = [style]
-                for p in photos:
-                    x = _pad8(imageio.to_tensor(p).to(device))
-                    t = adaptive_instance_norm(self.encoder(x, [layer])[layer], fs)
-                    y = net(t)[..., : p.size[1], : p.size[0]]
-                    row.append(imageio.to_pil(y.float().clamp(0, 1).cpu()))
-                rows.append(row)
-        return imageio.grid(rows, PREVIEW_SIDE)
+            return any_style_preview(self.preview_styles, photos, paint, device)
 
     def finish(
         self, state: dict[str, torch.Tensor], preview: Image.Image, info: dict[str, Any]
@@ -277,6 +271,91 @@ def style_files(paths: Sequence[str | os.PathLike[str]], held_out: Sequence[str]
     return [f for f in files if f.stem not in set(held_out)]
 
 
+def any_style_preview(
+    styles: Sequence[Image.Image],
+    photos: list[Image.Image],
+    paint: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    device: torch.device,
+) -> Image.Image:
+    """An any-style trainer's preview: the photos on the top row, then one row per style, the
+    style first; ``paint(style, photo)`` (tensors, the photo padded to a multiple of 8) gives
+    each picture."""
+    blank = Image.new("RGB", (PREVIEW_SIDE, PREVIEW_SIDE), "white")
+    rows = [[blank, *photos]]
+    for style in styles:
+        s = imageio.to_tensor(style).to(device)
+        row = [style]
+        for p in photos:
+            y = paint(s, _pad8(imageio.to_tensor(p).to(device)))[..., : p.size[1], : p.size[0]]
+            row.append(imageio.to_pil(y.float().clamp(0, 1).cpu()))
+        rows.append(row)
+    return imageio.grid(rows, PREVIEW_SIDE)
+
+
+@dataclass
+class StyleData:
+    """What an any-style trainer learns from: the photos, the style images it may draw (the
+    held-out names left out), their :class:`StyleSet`, and the preview's pictures."""
+
+    photos: PhotoFolder
+    files: list[Path]
+    styles: StyleSet
+    held_out: list[str]
+    preview_styles: list[Image.Image]
+
+    def record(self, content: str | os.PathLike[str]) -> dict[str, Any]:
+        """The run's record of its data (a resumed run must match it)."""
+        return {
+            "data": str(Path(content)),
+            "styles": {f.stem: file_digest(f) for f in self.files},
+            "held_out": self.held_out,
+        }
+
+    def describe(self, description: str) -> dict[str, Any]:
+        """What the model's config.json says of its data."""
+        head = {"description": description} if description else {}
+        return head | {
+            "data": self.photos.summary(),
+            "styles_seen": [f.stem for f in self.files],
+            "held_out": self.held_out,
+        }
+
+    def preview_photos(self) -> list[Image.Image]:
+        """Three photos spread over the folder."""
+        files = self.photos.files
+        return [imageio.load(files[i * len(files) // 3]).rgb for i in range(3)]
+
+
+def style_data(
+    content: str | os.PathLike[str],
+    styles: Sequence[str | os.PathLike[str]],
+    held_out: Sequence[str],
+    *,
+    crop: int,
+    style_scale: tuple[float, float],
+    photo_styles: float,
+    color_jitter: float,
+) -> StyleData:
+    """The :class:`StyleData` of an any-style training run; the preview styles are the first two
+    held-out paintings (unseen) and two seen ones."""
+    photos = PhotoFolder(content, crop=crop)
+    files = style_files(styles, held_out)
+    style_set = StyleSet(
+        files,
+        crop,
+        scale=style_scale,
+        photos=photos,
+        photo_share=photo_styles,
+        color_jitter=color_jitter,
+    )
+    by_stem = {Path(f).stem: Path(f) for p in styles for f in _expand(p)}
+    names = [n for n in held_out][:2] + [f.stem for f in files][:2]
+    preview = [
+        imageio.square(imageio.load(by_stem[n]).rgb, PREVIEW_SIDE) for n in names if n in by_stem
+    ]
+    return StyleData(photos, files, style_set, sorted(held_out), preview)
+
+
 def train_adain(
     content: str | os.PathLike[str],
     styles: Sequence[str | os.PathLike[str]],
@@ -302,54 +381,37 @@ def train_adain(
     description = run.get("description", "")
     recipe = recipe or AdaINRecipe()
     loop = loop or LOOP
-    photos = PhotoFolder(content, crop=recipe.crop)
-    files = style_files(styles, held_out)
-    style_set = StyleSet(
-        files,
-        recipe.crop,
-        scale=recipe.style_scale,
-        photos=photos,
-        photo_share=recipe.photo_styles,
+    data = style_data(
+        content,
+        styles,
+        held_out,
+        crop=recipe.crop,
+        style_scale=recipe.style_scale,
+        photo_styles=recipe.photo_styles,
         color_jitter=recipe.color_jitter,
     )
-    record: dict[str, Any] = {
-        "recipe": recipe.to_dict(),
-        "data": str(Path(content)),
-        "styles": {f.stem: file_digest(f) for f in files},
-        "held_out": sorted(held_out),
-    }
+    record: dict[str, Any] = {"recipe": recipe.to_dict(), **data.record(content)}
     init_net = warm_start(init, ARCHITECTURE, recipe.decoder, record)
-    describe: dict[str, Any] = {"description": description} if description else {}
-    describe["data"] = photos.summary()
-    describe["styles_seen"] = [f.stem for f in files]
-    describe["held_out"] = sorted(held_out)
-    # preview styles: the first two held-out paintings (unseen) and two seen ones
-    by_stem = {Path(f).stem: Path(f) for p in styles for f in _expand(p)}
-    names = [n for n in held_out][:2] + [f.stem for f in files][:2]
-    preview_styles = [
-        imageio.square(imageio.load(by_stem[n]).rgb, PREVIEW_SIDE) for n in names if n in by_stem
-    ]
     with seeded(loop.seed):
         r = AdaINDecoderRecipe(
             recipe,
-            style_set,
+            data.styles,
             init=init_net,
-            preview_styles=preview_styles,
-            describe=describe,
+            preview_styles=data.preview_styles,
+            describe=data.describe(description),
             folder=Path(output),
             seed=loop.seed,
             dtype=dtype,
             total_steps=loop.steps,
         )
-    pick = [photos.files[i * len(photos) // 3] for i in range(3)]
     return fit(
         r,
-        photos,
+        data.photos,
         output,
         loop=loop,
         record=record,
+        preview_photos=data.preview_photos(),
         **run,
-        preview_photos=[imageio.load(p).rgb for p in pick],
     )
 
 

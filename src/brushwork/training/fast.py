@@ -31,9 +31,10 @@ from brushwork.modelfile import write_model
 from brushwork.nets.transformer import TransformerConfig, TransformerNet
 from brushwork.ops.flow import inside, random_motion, warp
 from brushwork.ops.jitter import check_jitter, random_jitter
-from brushwork.options import Options
+from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.loop import LoopConfig, TrainResult, fit, model_config, preview_grid
+from brushwork.training.schedule import LinearDecay, check_decay
 from brushwork.training.trainer import (
     OneNetTrainer,
     RunOptions,
@@ -71,6 +72,9 @@ class FastRecipe(Options):
             ``jitter`` - 1 pixels, a new one every step, so the net's 4-pixel output grid never
             lines up with VGG's pooling grid (:mod:`brushwork.ops.jitter`): without it the net
             learns a grid-locked hatching. 0 or 1 turns it off.
+        decay_from: the share of the loop's steps at its full learning rate, after which the
+            rate decays linearly to 0 (:mod:`brushwork.training.schedule`). 1 (the paper)
+            keeps it constant; 0 makes a whole continued stage a cool-down.
         net: the transform net's config.
     """
 
@@ -88,6 +92,7 @@ class FastRecipe(Options):
     temporal_shift: float = 2.0
     temporal_noise: float = 0.02
     jitter: int = 0
+    decay_from: float = field(default=1.0, metadata=OMIT_DEFAULT)  # older recipes have none
     net: TransformerConfig = field(default_factory=TransformerConfig)
 
     def __post_init__(self) -> None:
@@ -99,6 +104,7 @@ class FastRecipe(Options):
         )
         check_weights(self, ("temporal_shift", "temporal_noise"))
         check_jitter(self.jitter, self.crop)
+        check_decay(self.decay_from)
         if self.style_size < imageio.MIN_SIDE:
             raise OptionError(f"style size must be at least {imageio.MIN_SIDE} px")
 
@@ -116,8 +122,11 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-class FastStyleRecipe(OneNetTrainer):
-    """The :class:`~brushwork.training.trainer.OneNetTrainer` of a fast style."""
+class FastStyleRecipe(LinearDecay, OneNetTrainer):
+    """The :class:`~brushwork.training.trainer.OneNetTrainer` of a fast style, on the recipe's
+    learning-rate schedule (constant unless ``decay_from`` < 1)."""
+
+    recipe: FastRecipe
 
     def __init__(
         self,
@@ -127,9 +136,11 @@ class FastStyleRecipe(OneNetTrainer):
         init: nn.Module | None = None,
         describe: dict[str, Any] | None = None,
         folder: Path,
+        total_steps: int,
         dtype: torch.dtype = torch.float32,
     ) -> None:
         self.recipe = recipe
+        self.total_steps = total_steps
         self.architecture = "transformer"
         self.net: nn.Module = trainable(TransformerNet(recipe.net), init)
         encoder = load_vgg19(max_layer=_deepest([*recipe.content_layers, *recipe.style_layers]))
@@ -154,6 +165,9 @@ class FastStyleRecipe(OneNetTrainer):
                 self.style, imageio.size_for_long_side(self.style.size, self.recipe.style_size)
             )
             self.loss.set_style([imageio.to_tensor(s).to(device)])
+
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        return self.schedule(lr, super().optimizers(lr))
 
     def preview(
         self, net: nn.Module, photos: list[Image.Image], device: torch.device
@@ -255,7 +269,13 @@ def train_fast(
     describe["data"] = photos.summary()
     with seeded(loop.seed):
         fsr = FastStyleRecipe(
-            recipe, style_img, init=init_net, describe=describe, folder=Path(output), dtype=dtype
+            recipe,
+            style_img,
+            init=init_net,
+            describe=describe,
+            folder=Path(output),
+            total_steps=loop.steps,
+            dtype=dtype,
         )
     return fit(
         fsr,

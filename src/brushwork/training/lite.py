@@ -34,6 +34,7 @@ from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.data import PhotoFolder
 from brushwork.training.fast import FastStyleRecipe, _deepest, check_weights, file_digest
 from brushwork.training.loop import LoopConfig, TrainResult, fit
+from brushwork.training.schedule import check_decay
 from brushwork.training.trainer import RunOptions, seeded, trainable, warm_start
 
 #: the loop options this method trains with unless told otherwise (the CLI's defaults)
@@ -59,6 +60,8 @@ class LiteRecipe(Options):
             (:func:`~brushwork.ops.jitter.random_jitter`): without it the student learns the
             hatching of a net whose 4-pixel grid lines up with VGG's pooling, as its teachers
             did before they were trained with it. 0 (older recipes) shifts nothing.
+        decay_from: the share of the steps at the full learning rate before it decays
+            linearly to 0 (:mod:`brushwork.training.schedule`); 1 keeps it constant.
         net: the student's config.
     """
 
@@ -78,9 +81,11 @@ class LiteRecipe(Options):
     texture_weight: float = 1.0
     net: LiteConfig = field(default_factory=LiteConfig)
     jitter: int = field(default=0, metadata=OMIT_DEFAULT)  # older recipes have none
+    decay_from: float = field(default=1.0, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         check_jitter(self.jitter, self.crop)
+        check_decay(self.decay_from)
         check_layers(self.feature_layers)
         check_layers(self.style_layers)
         check_weights(self, ("feature_weight", "style_weight", "pixel_weight", "texture_weight"))
@@ -105,9 +110,11 @@ class LiteStyleRecipe(FastStyleRecipe):
         init: nn.Module | None = None,
         describe: dict[str, Any],
         folder: Path,
+        total_steps: int,
         dtype: torch.dtype = torch.float32,
     ) -> None:
         self.recipe = recipe  # type: ignore[assignment]
+        self.total_steps = total_steps
         self.architecture = "lite"
         self.net = trainable(LiteNet(recipe.net), init)
         self.teacher = teacher.eval() if teacher is not None else None
@@ -209,6 +216,7 @@ def train_lite(
             init=init_net,
             describe=describe,
             folder=Path(output),
+            total_steps=loop.steps,
             dtype=dtype,
         )
     return fit(

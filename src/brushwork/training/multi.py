@@ -94,10 +94,18 @@ class MultiStyleRecipe(FastStyleRecipe):
         records: list[dict[str, Any]],
         describe: dict[str, Any],
         folder: Path,
+        total_steps: int,
         dtype: torch.dtype = torch.float32,
         seed: int = 0,
     ) -> None:
-        super().__init__(recipe, styles[0], describe=describe, folder=folder, dtype=dtype)
+        super().__init__(
+            recipe,
+            styles[0],
+            describe=describe,
+            folder=folder,
+            total_steps=total_steps,
+            dtype=dtype,
+        )
         self.recipe: MultiRecipe = recipe
         self.net = self.multi = net
         self.slots = list(train_slots) if train_slots is not None else list(range(len(styles)))
@@ -135,7 +143,7 @@ class MultiStyleRecipe(FastStyleRecipe):
         shared = [p for p in self.net.parameters() if id(p) not in ids]
         return [
             {"params": shared, "lr": lr},
-            {"params": norms, "lr": lr * self.recipe.norm_lr},
+            {"params": norms, "lr": lr * self.recipe.norm_lr, "lr_scale": self.recipe.norm_lr},
         ]
 
     def to(self, device: torch.device) -> None:
@@ -149,6 +157,7 @@ class MultiStyleRecipe(FastStyleRecipe):
         self.grams = {layer: torch.stack(gs) for layer, gs in grams.items()}
 
     def begin_step(self, step: int) -> None:
+        super().begin_step(step)
         self.step = step
 
     def draw(self, batch: int) -> torch.Tensor:
@@ -303,6 +312,7 @@ def train_multi(
         records=records,
         describe=describe,
         folder=Path(output),
+        total_steps=loop.steps,
         dtype=dtype,
         seed=loop.seed,
     )
@@ -383,6 +393,7 @@ def train_add_style(
         records=records,
         describe=describe,
         folder=dest,
+        total_steps=loop.steps,
         dtype=next(iter(base_model.state.values())).dtype,
         seed=loop.seed,
     )

@@ -122,7 +122,9 @@ class StyleFields(BaseModel):
 
     style: str | None = Field(None, description="A bundled style's name (GET /api/styles).")
     method: str | None = Field(
-        None, description="fast | adain | wct | optimize | photoreal (the last two: photos only)."
+        None,
+        description="fast | adain | wct | linear | optimize | photoreal (the last two: photos "
+        "only).",
     )
     strength: float = Field(1.0, description="fast: 1 = full style, 0 = the photo; adain: alpha.")
     blend_with: str | None = Field(None, description="A second bundled style.")
@@ -242,7 +244,10 @@ def create_api(queue: JobQueue, limits: Limits) -> FastAPI:
         steps: Annotated[int, Form(description="optimize: iterations.")] = 200,
         refine: Annotated[
             int,
-            Form(description="fast, adain, wct: optimisation steps from the one-pass picture."),
+            Form(
+                description="fast, adain, wct, linear: optimisation steps from the one-pass "
+                "picture."
+            ),
         ] = 0,
         smooth: Annotated[
             str | None,

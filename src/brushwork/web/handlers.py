@@ -234,18 +234,19 @@ def check_options(options: StyleOptions, limits: Limits, *, video: bool = False)
         raise RequestError("choose a style: a bundled style's name or a style image", 400)
     if options.style is not None and options.style_image is not None:
         raise RequestError("give a bundled style or a style image, not both", 400)
-    method = options.method or ("fast" if options.style is not None else "adain")
+    method = options.method or ("fast" if options.style is not None else methods.ANY_STYLE_DEFAULT)
     if method not in METHODS:
         raise RequestError(f"unknown method {method!r}; choose from {', '.join(METHODS)}", 400)
     if method == "fast" and options.style is None:
         raise RequestError(
             "a fast style must be one of the bundled styles; for an uploaded painting use "
-            "method 'adain' or 'wct' (any style) or 'optimize'",
+            "method 'adain', 'wct' or 'linear' (any style) or 'optimize'",
             400,
         )
     if video and method in ("optimize", "photoreal"):
         raise RequestError(
-            "optimisation is too slow for clips here; use 'fast', 'adain' or 'wct'", 400
+            "optimisation is too slow for clips here; use 'fast', 'adain', 'wct' or 'linear'",
+            400,
         )
     if options.smooth is not None and (video or options.smooth not in SMOOTHING):
         what = "clips" if video else f"smoothing {options.smooth!r}"
@@ -316,8 +317,8 @@ def fast_model(options: StyleOptions) -> Any:
     return multi.select({p.name: 1.0 - options.blend, options.blend_with: options.blend})
 
 
-def any_style_model(method: str = "adain") -> Any:
-    """The bundled decoder model of a one-pass any-style method (adain, wct)."""
+def any_style_model(method: str = methods.ANY_STYLE_DEFAULT) -> Any:
+    """The bundled decoder model of a one-pass any-style method (adain, wct, linear)."""
     return _cached((method, None), lambda: methods.get(method).pipeline(method))
 
 
@@ -476,7 +477,7 @@ def stylize_clip(
             result = stylize_video(
                 clip,
                 out,
-                any_style_model(options.method or "adain"),
+                any_style_model(options.method or methods.ANY_STYLE_DEFAULT),
                 style=styles,
                 alpha=options.strength,
                 weights=weights,

@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 
+from brushwork import methods
 from brushwork.web import handlers
 from brushwork.web.catalogue import catalogue
 from brushwork.web.handlers import (
@@ -38,6 +39,7 @@ METHOD_LABELS = {
     "fast": "Fast (a trained style, about a second)",
     "adain": "Any style (AdaIN, a few seconds)",
     "wct": "Any style (WCT, photo-only decoders, a few seconds)",
+    "linear": "Any style (learned linear transform, a few seconds)",
     "optimize": "Optimise (Gatys et al., minutes, finest)",
     "photoreal": "Photorealistic (a style photo's light and colours, minutes)",
 }
@@ -195,7 +197,7 @@ def photo_tab(page: Page) -> None:
 
     def own_uploaded(own: str | None, method: str, name: str) -> tuple[Any, str, Any]:
         if own and method == "fast":
-            method = "adain"
+            method = methods.ANY_STYLE_DEFAULT
         selected = None if own else names.index(name) if name in names else None
         return (
             gr.update(value=method),
@@ -205,10 +207,11 @@ def photo_tab(page: Page) -> None:
 
     def method_changed(method: str) -> tuple[Any, Any, Any]:
         optimises = method in ("optimize", "photoreal")
+        any_style = method in methods.arbitrary()
         return (
             gr.update(visible=optimises),
             gr.update(
-                label="Style strength (alpha)" if method in ("adain", "wct") else "Style strength",
+                label="Style strength (alpha)" if any_style else "Style strength",
                 visible=not optimises,
             ),
             gr.update(visible=not optimises),
@@ -407,6 +410,7 @@ def video_tab(page: Page) -> None:
                     ("Fast (a trained style)", "fast"),
                     ("Any style (AdaIN)", "adain"),
                     ("Any style (WCT)", "wct"),
+                    ("Any style (linear transform)", "linear"),
                 ],
                 value="fast",
                 label="3. Method",
@@ -429,7 +433,7 @@ def video_tab(page: Page) -> None:
             clip_download = gr.DownloadButton("Download", visible=False)
             clip_status = gr.Markdown(elem_id="clip-status")
     clip_own.change(
-        lambda own, m: gr.update(value="adain" if own and m == "fast" else m),
+        lambda own, m: gr.update(value=methods.ANY_STYLE_DEFAULT if own and m == "fast" else m),
         [clip_own, clip_method],
         clip_method,
         **PAGE_ONLY,
