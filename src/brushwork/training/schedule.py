@@ -43,7 +43,9 @@ class LinearDecay:
     """A trainer's schedule (mixed in before :class:`~brushwork.training.trainer.Trainer`):
     :meth:`schedule` keeps the optimizers it makes, and before each step :meth:`begin_step`
     sets their learning rate from the step alone, held for ``recipe.decay_from`` of
-    ``total_steps`` and then decayed linearly to 0."""
+    ``total_steps`` and then decayed linearly to 0. A constant schedule (``decay_from`` 1)
+    leaves the optimizers' rates alone, so a run resumed from a checkpoint written before the
+    schedule existed keeps the rates it saved (a multi-style net's faster style parameters)."""
 
     recipe: Any  # has decay_from
     total_steps: int
@@ -58,5 +60,7 @@ class LinearDecay:
         return optimizers
 
     def begin_step(self, step: int) -> None:
+        if self.recipe.decay_from >= 1:  # constant: the optimizers keep their (resumed) rates
+            return
         factor = lr_factor(step, self.total_steps, self.recipe.decay_from)
         set_lr(self._scheduled, self._base_lr, factor)
