@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -321,15 +321,27 @@ def no_style_at_load(value: str, kind: str, style: Any, options: dict[str, Any])
         )
 
 
-def load_model(
-    name_or_path: str | os.PathLike[str],
-    *,
-    style: Any = None,
-    device: str | torch.device | None = None,
-    precision: str = "fp32",
-    **options: Any,
-) -> ArbitraryStyle:
-    """The method registry's loader (``bw.load``): a decoder takes its style at each call."""
-    value = str(name_or_path)
-    no_style_at_load(value, "an AdaIN decoder", style, options)
-    return from_model(zoo.resolve(value), device=device, precision=precision)
+AnyStyle = TypeVar("AnyStyle", bound=ArbitraryStyle)
+
+
+def style_at_each_call(kind: str, from_folder: Callable[..., AnyStyle]) -> Callable[..., AnyStyle]:
+    """The method registry's loader (``bw.load``) of an any-style method whose model folders
+    ``from_folder`` opens: a bundled name or a path, the style image given at each call (one at
+    load is refused, naming ``kind``)."""
+
+    def load_model(
+        name_or_path: str | os.PathLike[str],
+        *,
+        style: Any = None,
+        device: str | torch.device | None = None,
+        precision: str = "fp32",
+        **options: Any,
+    ) -> AnyStyle:
+        value = str(name_or_path)
+        no_style_at_load(value, kind, style, options)
+        return from_folder(zoo.resolve(value), device=device, precision=precision)
+
+    return load_model
+
+
+load_model = style_at_each_call("an AdaIN decoder", from_model)

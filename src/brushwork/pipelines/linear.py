@@ -17,13 +17,12 @@ from typing import Any
 
 import torch
 
-from brushwork import zoo
 from brushwork.errors import WeightsError
 from brushwork.modelfile import COMPONENTS, component, read_model
 from brushwork.nets.adain import AdaINDecoder
 from brushwork.nets.linear import LinearTarget, LinearTransform
 from brushwork.nets.registry import load_net
-from brushwork.pipelines.arbitrary import ArbitraryStyle, no_style_at_load
+from brushwork.pipelines.arbitrary import ArbitraryStyle, style_at_each_call
 
 #: the bundled model
 DEFAULT_MODEL = "linear"
@@ -95,15 +94,4 @@ def from_model(path: os.PathLike[str] | str, **options: Any) -> LinearStyle:
     return LinearStyle(transform, decoder, name=model.path.name, config=model.config, **options)
 
 
-def load_model(
-    name_or_path: str | os.PathLike[str],
-    *,
-    style: Any = None,
-    device: str | torch.device | None = None,
-    precision: str = "fp32",
-    **options: Any,
-) -> LinearStyle:
-    """The method registry's loader (``bw.load``): the style comes with each call."""
-    value = str(name_or_path)
-    no_style_at_load(value, "a linear-transform model", style, options)
-    return from_model(zoo.resolve(value), device=device, precision=precision)
+load_model = style_at_each_call("a linear-transform model", from_model)

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from brushwork import methods, zoo
+from brushwork import methods
 from brushwork.devices import autocast
 from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import COMPONENTS, component, read_model
@@ -30,7 +30,7 @@ from brushwork.ops.wct import coloring, whiten_color
 from brushwork.pipelines.arbitrary import (
     ArbitraryStyle,
     check_alpha,
-    no_style_at_load,
+    style_at_each_call,
     style_weights,
 )
 
@@ -176,15 +176,4 @@ def from_model(path: os.PathLike[str] | str, **options: Any) -> UniversalStyle:
     return UniversalStyle(decoders, name=model.path.name, config=model.config, **options)
 
 
-def load_model(
-    name_or_path: str | os.PathLike[str],
-    *,
-    style: Any = None,
-    device: str | torch.device | None = None,
-    precision: str = "fp32",
-    **options: Any,
-) -> UniversalStyle:
-    """The method registry's loader (``bw.load``): the style comes with each call."""
-    value = str(name_or_path)
-    no_style_at_load(value, "a WCT model", style, options)
-    return from_model(zoo.resolve(value), device=device, precision=precision)
+load_model = style_at_each_call("a WCT model", from_model)

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Protocol, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -292,6 +292,19 @@ def any_style_preview(
     return imageio.grid(rows, PREVIEW_SIDE)
 
 
+class StyleDraws(Protocol):
+    """The options of an any-style recipe that say how its crops and styles are drawn."""
+
+    @property
+    def crop(self) -> int: ...
+    @property
+    def style_scale(self) -> tuple[float, float]: ...
+    @property
+    def photo_styles(self) -> float: ...
+    @property
+    def color_jitter(self) -> float: ...
+
+
 @dataclass
 class StyleData:
     """What an any-style trainer learns from: the photos, the style images it may draw (the
@@ -330,23 +343,19 @@ def style_data(
     content: str | os.PathLike[str],
     styles: Sequence[str | os.PathLike[str]],
     held_out: Sequence[str],
-    *,
-    crop: int,
-    style_scale: tuple[float, float],
-    photo_styles: float,
-    color_jitter: float,
+    recipe: StyleDraws,
 ) -> StyleData:
-    """The :class:`StyleData` of an any-style training run; the preview styles are the first two
-    held-out paintings (unseen) and two seen ones."""
-    photos = PhotoFolder(content, crop=crop)
+    """The :class:`StyleData` of an any-style training run drawn as ``recipe`` says; the preview
+    styles are the first two held-out paintings (unseen) and two seen ones."""
+    photos = PhotoFolder(content, crop=recipe.crop)
     files = style_files(styles, held_out)
     style_set = StyleSet(
         files,
-        crop,
-        scale=style_scale,
+        recipe.crop,
+        scale=recipe.style_scale,
         photos=photos,
-        photo_share=photo_styles,
-        color_jitter=color_jitter,
+        photo_share=recipe.photo_styles,
+        color_jitter=recipe.color_jitter,
     )
     by_stem = {Path(f).stem: Path(f) for p in styles for f in _expand(p)}
     names = [n for n in held_out][:2] + [f.stem for f in files][:2]
@@ -381,15 +390,7 @@ def train_adain(
     description = run.get("description", "")
     recipe = recipe or AdaINRecipe()
     loop = loop or LOOP
-    data = style_data(
-        content,
-        styles,
-        held_out,
-        crop=recipe.crop,
-        style_scale=recipe.style_scale,
-        photo_styles=recipe.photo_styles,
-        color_jitter=recipe.color_jitter,
-    )
+    data = style_data(content, styles, held_out, recipe)
     record: dict[str, Any] = {"recipe": recipe.to_dict(), **data.record(content)}
     init_net = warm_start(init, ARCHITECTURE, recipe.decoder, record)
     with seeded(loop.seed):

@@ -283,19 +283,12 @@ def train_linear(
     description = run.get("description", "")
     recipe = recipe or LinearRecipe()
     loop = loop or LOOP
-    data = style_data(
-        content,
-        styles,
-        held_out,
-        crop=recipe.crop,
-        style_scale=recipe.style_scale,
-        photo_styles=recipe.photo_styles,
-        color_jitter=recipe.color_jitter,
-    )
-    dec = load_decoder(zoo.resolve(str(decoder)), recipe.transform.layer)
+    data = style_data(content, styles, held_out, recipe)
+    source = zoo.resolve(str(decoder))
+    dec = load_decoder(source, recipe.transform.layer)
     record: dict[str, Any] = {
         "recipe": recipe.to_dict(),
-        "decoder": zoo.describe(zoo.resolve(str(decoder))),
+        "decoder": zoo.describe(source),
         **data.record(content),
     }
     init_net = warm_start(init, ARCHITECTURE, recipe.transform, record)
