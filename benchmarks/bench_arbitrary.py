@@ -43,6 +43,7 @@ from brushwork import image as imageio
 from brushwork.devices import bf16_supported
 from brushwork.ops.quality import grid_pattern
 from brushwork.pipelines._common import style_tensor
+from brushwork.pipelines.linear import check_detail
 from brushwork.pipelines.optimize import OptimizeConfig, build_loss, optimize_result
 from brushwork.pipelines.refine import refine
 
@@ -161,14 +162,18 @@ def alpha_of(method: str) -> float:
 
 def load_variant(model: str, precision: str = "fp32") -> Any:
     """``"adain#1"``: the bundled decoder with 1 shift (default: its config's); a trailing
-    ``"-"`` (``"adain#2-"``) without its grid filter; ``"wct"``."""
+    ``"-"`` (``"adain#2-"``) without its grid filter; ``"linear~0.3"``: a linear model with
+    detail 0.3 (default: its config's); ``"wct"``."""
     raw = model.endswith("-")
-    name, _, shifts = model.removesuffix("-").partition("#")
+    rest, _, detail = model.removesuffix("-").partition("~")
+    name, _, shifts = rest.partition("#")
     net = bw.load(name, precision=precision)
     if shifts:
         net.shifts = int(shifts)
     if raw:
         net.degrid = False
+    if detail:
+        net.detail = check_detail(float(detail))
     return net
 
 
@@ -182,7 +187,7 @@ def psnr(net: Any, photo: str, size: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--methods", nargs="*", default=["adain", "linear", "adain#1-", "wct", "wct@0.6"],
-                    help="bundled decoders; NAME@A runs one at alpha A, adain#S with S shifts, adain#S- without the grid filter")  # fmt: skip
+                    help="bundled decoders; NAME@A runs one at alpha A, adain#S with S shifts, adain#S- without the grid filter, linear~D with detail D")  # fmt: skip
     ap.add_argument("--paintings", type=int, default=12, help="how many of the held-out list")
     ap.add_argument("--photos", nargs="*", default=["golden_gate", "tubingen"])
     ap.add_argument("--size", type=int, default=256)

@@ -99,7 +99,7 @@ def set_border(folder: Path, border: int) -> None:
 
 
 #: config.json keys that say how a bundled model runs, not how it was trained: kept on install
-RUN_TIME_SETTINGS = ("shifts", "degrid")
+RUN_TIME_SETTINGS = ("shifts", "degrid", "detail")
 
 
 def install(folder: Path, name: str, note: str = "") -> None:

@@ -43,6 +43,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--decay-from", type=float, default=0.5)
+    ap.add_argument("--detail", type=float, default=None,
+                    help="detail kept (default: the bundled one's with --continue)")  # fmt: skip
     ap.add_argument("--tag", default="stage")
     ap.add_argument("--continue", dest="cont", action="store_true",
                     help="continue the bundled model (default: a new transform)")  # fmt: skip
@@ -51,13 +53,15 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=0.0)
     ap.add_argument("--install", action="store_true", help="copy the result into the zoo")
     args = ap.parse_args()
-    recipe = LinearRecipe(crop=args.crop, decay_from=args.decay_from)
+    recipe = LinearRecipe(crop=args.crop, decay_from=args.decay_from, detail=args.detail or 0.0)
     init = None
     if args.cont:
         init = ZOO_DIR / NAME
+        bundled = read_model(init).config
         recipe = replace(
-            LinearRecipe.from_dict(recipe_of(read_model(init).config)),
+            LinearRecipe.from_dict(recipe_of(bundled)),
             decay_from=args.decay_from,
+            detail=bundled.get("detail", 0.0) if args.detail is None else args.detail,
         )
     steps, batch, lr = args.steps, args.batch_size, args.lr
     if args.gpu:

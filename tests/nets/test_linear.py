@@ -124,3 +124,33 @@ def test_the_compressed_features_are_centred_so_compress_bias_is_moot() -> None:
         before = t(fc, t.style_target(fs))
         t.compress.bias.add_(3.0)
         torch.testing.assert_close(t(fc, t.style_target(fs)), before, atol=1e-3, rtol=1e-4)
+
+
+def test_detail_adds_back_the_content_outside_the_subspace() -> None:
+    """``detail`` d adds d x (the centred content minus its projection on compress's rows),
+    computed here by numpy least squares; at the principal start with d = 1 and the content as
+    its own style, the transform gives the features back exactly (identity in the subspace plus
+    everything outside it)."""
+    scale = 0.02
+    t = LinearTransform(LinearConfig(layer="relu1_1", rank=6, input_scale=scale))
+    t.init_projection(torch.cat([_features(1), _features(2)]))
+    fc, fs = _features(3), _features(4, h=7, w=5)
+    with torch.no_grad():
+        t.compress.weight.add_(0.1 * torch.randn(t.compress.weight.shape))  # not orthonormal
+        plain = t(fc, t.style_target(fs))
+        half = t(fc, t.style_target(fs), detail=0.5)
+    w = t.compress.weight.detach().double().reshape(6, 64).numpy()
+    c = fc[0].double().numpy().reshape(64, -1) * scale
+    c = c - c.mean(1, keepdims=True)
+    coef = np.linalg.lstsq(w.T, c, rcond=None)[0]  # projection onto the span of w's rows
+    want = 0.5 * (c - w.T @ coef) / scale
+    torch.testing.assert_close((half - plain)[0].reshape(64, -1).double(), torch.from_numpy(want),
+                               atol=1e-2, rtol=1e-3)  # fmt: skip
+    assert float(want.std()) > 1.0  # the part outside is not negligible here
+    start = LinearTransform(LinearConfig(layer="relu1_1", rank=6, input_scale=scale))
+    start.init_projection(torch.cat([_features(1), _features(2)]))
+    with torch.no_grad():
+        back = start(fc, start.style_target(fc), detail=1.0)
+        dropped = start(fc, start.style_target(fc))
+    torch.testing.assert_close(back, fc, atol=2e-2, rtol=1e-3)
+    assert not torch.allclose(dropped, fc, atol=1.0)

@@ -4,6 +4,7 @@ and a painting no trainer saw."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -57,6 +58,37 @@ def test_decodes_the_transformed_features(tiny, images, alpha) -> None:  # type:
         t = tiny.linear(fc, tiny.linear.style_target(fs))
         want = tiny.decoder(alpha * t + (1 - alpha) * fc)[..., :h, :w]
     torch.testing.assert_close(out, want, atol=1e-4, rtol=1e-4)
+
+
+def test_detail_comes_from_the_config_or_the_caller_and_reaches_the_transform(
+    tiny, images, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    x, s = images["photo"], images["a"]
+    assert tiny.detail == 0.0
+    plain = tiny.stylize_tensor(x, [s])
+    tiny.detail = 0.5
+    try:
+        out = tiny.stylize_tensor(x, [s])
+        h, w = x.shape[-2:]
+        with torch.no_grad():  # written out, as above, with the transform's detail
+            y = F.pad(x, (0, (-w) % 2, 0, (-h) % 2), mode="reflect")
+            fc = tiny.encoder(y, ["relu2_1"])["relu2_1"]
+            fs = tiny.encoder(s, ["relu2_1"])["relu2_1"]
+            t = tiny.linear(fc, tiny.linear.style_target(fs), detail=0.5)
+            want = tiny.decoder(t)[..., :h, :w]
+        torch.testing.assert_close(out, want, atol=1e-4, rtol=1e-4)
+        assert not torch.allclose(out, plain, atol=1e-3)
+    finally:
+        tiny.detail = 0.0
+    folder = write_linear(tmp_path / "m", tiny.linear, tiny.decoder)
+    config = json.loads((folder / "config.json").read_text())
+    for value, ok in ((0.3, True), (1.5, False), ("lots", False), (True, False)):
+        (folder / "config.json").write_text(json.dumps(config | {"detail": value}))
+        if ok:
+            assert bw.load(folder).detail == value
+        else:
+            with pytest.raises(OptionError, match="detail must be a number in"):
+                bw.load(folder)
 
 
 def test_statistics_blends_and_masks_agree_with_their_definitions(tiny, images) -> None:  # type: ignore[no-untyped-def]

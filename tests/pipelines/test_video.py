@@ -15,7 +15,7 @@ from brushwork import video as videoio
 from brushwork.errors import OptionError
 from brushwork.ops.flow import consistency_mask, estimate_flow, warp
 from brushwork.pipelines.optimize import OptimizeConfig
-from brushwork.pipelines.video import TemporalBlend, optimize_frames, to_tensor
+from brushwork.pipelines.video import TemporalBlend, keep_texture, optimize_frames, to_tensor
 
 LITE = "starry_night_lite"
 
@@ -84,6 +84,52 @@ def test_temporal_blend_holds_still_pixels_and_refreshes_changed_ones() -> None:
     assert third[0, :, 22:26, 22:26].min().item() == pytest.approx(1.0)
     with pytest.raises(OptionError, match="temporal weight"):
         TemporalBlend(weight=1.0)
+
+
+def test_pixels_that_entered_the_frame_are_not_blended() -> None:
+    """A pan by 6 px: the 6 columns that came in from outside have no predecessor, so the
+    blend leaves them fresh (the warp would repeat the border there)."""
+    rng = np.random.default_rng(0)
+    scene = (rng.random((64, 90, 3)) * 255).astype(np.uint8)
+    scene = np.asarray(
+        torch.nn.functional.avg_pool2d(torch.tensor(scene).permute(2, 0, 1).float()[None], 3, 1, 1)[0]
+        .permute(1, 2, 0).byte()
+    )  # fmt: skip
+    before, after = scene[:, 6:70], scene[:, 0:64]  # the camera moved left: new columns 0-5
+    motion = TemporalBlend().motion(after, before)
+    assert float(motion.backward[0, 0, 20:44, 20:44].mean()) == pytest.approx(-6.0, abs=0.5)
+    assert float(motion.reliable[0, 0, 16:48, 3].max()) < 0.5
+    assert float(motion.reliable[0, 0, 16:48, 30:40].mean()) > 0.9
+
+
+def test_keep_texture_gives_a_blend_back_the_fresh_frames_contrast() -> None:
+    """Stripes a (0/1) mixed 0.8 : 0.2 with the same stripes moved by one (1 - a) are
+    0.2 + 0.6 a, 0.6x the contrast; around the local mean (0.5 within 1/30 for a 15-pixel
+    window) the gain sqrt(var(a) / var(mix)) = 1/0.6 gives a back. A still scene (the mix is
+    the fresh frame) is left exactly alone, and the gain is capped."""
+    a = torch.zeros(1, 3, 40, 40)
+    a[..., ::2] = 1.0
+    b = 1.0 - a
+    mixed = 0.8 * a + 0.2 * b
+    out = keep_texture(mixed, a, radius=7)
+    inner = (..., slice(8, -8), slice(8, -8))
+    torch.testing.assert_close(out[inner], a[inner], atol=0.05, rtol=0)
+    assert float(mixed[inner].std()) == pytest.approx(0.6 * float(a[inner].std()), rel=1e-3)
+    assert float(out[inner].std()) == pytest.approx(float(a[inner].std()), rel=0.05)
+    assert torch.equal(keep_texture(a, a), a)
+    flat = 0.5 + 0.01 * (a - 0.5)  # nearly grey: at most twice its detail comes back
+    capped = keep_texture(flat, a, radius=7, max_gain=2.0)
+    assert float((capped[inner] - 0.5).abs().max()) <= 2 * 0.005 + 1e-3
+    # the blend of a video: with texture (default) the plain mix's contrast comes back
+    frame = np.zeros((40, 40, 3), np.uint8)
+    frame[:, ::4] = 200
+    for texture, want in ((False, 0.6), (True, 1.0)):
+        blend = TemporalBlend(weight=0.2, texture=texture)
+        blend(frame, b)
+        got = blend(frame, a)
+        # the still frame's flow is reliable inside: 0.8 a + 0.2 b there
+        ratio = float(got[inner].std()) / float(a[inner].std())
+        assert ratio == pytest.approx(want, abs=0.06), texture
 
 
 def test_adain_and_multi_style_videos(data: Path, tmp_path: Path) -> None:

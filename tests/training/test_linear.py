@@ -3,6 +3,7 @@ paintings, toy sizes: the loss falls, only the transform learns, the model loads
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -97,10 +98,15 @@ def test_train_writes_a_model_that_loads_and_resumes_exactly(
     b = load_net(read_model(half))
     for (k, v), w in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
         assert torch.equal(v, w), k
-    # a later stage continues the model's transform, and its decoder
+    # a later stage continues the model's transform, and its decoder; trained with detail, the
+    # model runs with it
+    kw = kw | {"decoder": full, "recipe": replace(RECIPE, detail=0.4)}
     again = train_linear(data / "content", styles, tmp_path / "next", loop=loop(1, lr=1e-3),
-                         init=full, **(kw | {"decoder": full}))  # fmt: skip
-    assert read_model(again.folder).config["training"]["init"] == str(full)
+                         init=full, **kw)  # fmt: skip
+    config = read_model(again.folder).config
+    assert config["training"]["init"] == str(full)
+    assert config["detail"] == 0.4 and config["recipe"]["detail"] == 0.4
+    assert bw.load(again.folder).detail == 0.4 and "detail" not in model.config
 
 
 def imageio_photo(data: Path) -> Image.Image:
@@ -114,5 +120,7 @@ def test_decoders_and_recipes_are_checked(tmp_path: Path, decoder_folder: Path) 
         LinearRecipe(crop=50)
     with pytest.raises(OptionError, match="decay_from"):
         LinearRecipe(decay_from=2.0)
+    with pytest.raises(OptionError, match="detail"):
+        LinearRecipe(detail=1.5)
     with pytest.raises(OptionError, match="at least one"):
         LinearRecipe(content_weight=0, style_weight=0)

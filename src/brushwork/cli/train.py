@@ -461,6 +461,12 @@ def train_linear_cmd(
         str, typer.Option(help="VGG19 layer the transform works at (relu3_1 or relu4_1).")
     ] = "relu3_1",
     rank: Annotated[int, typer.Option(help="Side of the learned matrices (paper: 32).")] = 32,
+    detail: Annotated[
+        float,
+        typer.Option(
+            help="Share of the photo's features outside the transform's subspace kept (paper: 0)."
+        ),
+    ] = 0.0,
     init: Annotated[
         Path | None, typer.Option(help="Linear model folder to continue (same layer and rank).")
     ] = None,
@@ -485,6 +491,7 @@ def train_linear_cmd(
         content_weight=content_weight,
         style_weight=style_weight,
         decay_from=decay_from,
+        detail=detail,
         transform=LinearRecipe.net_options({"layer": layer, "rank": rank}, field="transform"),
     )
     loop = _loop_config(locals())

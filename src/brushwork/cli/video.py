@@ -61,7 +61,7 @@ def video(
     ] = "flow",
     temporal_weight: Annotated[
         float, typer.Option(help="Share of the warped previous frame kept where flow is reliable.")
-    ] = 0.8,
+    ] = 0.9,
     start: Annotated[float | None, typer.Option(help="Start of the part to stylise (s).")] = None,
     end: Annotated[float | None, typer.Option(help="End of the part to stylise (s).")] = None,
     size: Annotated[

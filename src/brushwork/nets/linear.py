@@ -166,11 +166,17 @@ class LinearTransform(nn.Module):
         return mean, matrix_power(cov, 0.5) + self.style_net(centred, mask)
 
     def forward(
-        self, content: torch.Tensor, target: LinearTarget, mask: torch.Tensor | None = None
+        self,
+        content: torch.Tensor,
+        target: LinearTarget,
+        mask: torch.Tensor | None = None,
+        detail: float = 0.0,
     ) -> torch.Tensor:
         """``content``'s features with the style of ``target``; with ``mask`` (B or 1, 1, H, W)
         the content's statistics are those of the masked region (elsewhere the result is
-        meaningless, so callers combine regions with their masks)."""
+        meaningless, so callers combine regions with their masks). ``detail`` in [0, 1] adds
+        back that share of the content's centred features outside the compressed subspace
+        (:meth:`outside`), which the transform otherwise drops (0: the paper's transform)."""
         self._check(content, "content")
         s_mean, s_matrix = target
         _, centred, z, cov = self._compressed(content, mask)
@@ -178,7 +184,20 @@ class LinearTransform(nn.Module):
         b, r, h, w = z.shape
         moved = (s_matrix.float() @ c_matrix) @ z.float().reshape(b, r, h * w)
         out: torch.Tensor = self.expand(moved.reshape(b, r, h, w).to(z.dtype)).float()
+        if detail:
+            out = out + detail * self.outside(centred.float())
         return (out + s_mean.float()) / self.config.input_scale
+
+    def outside(self, centred: torch.Tensor) -> torch.Tensor:
+        """The part of (scaled, centred) features (B, C, H, W) outside the subspace that
+        ``compress`` reads: the features minus their orthogonal projection onto the span of its
+        ``rank`` rows (float32)."""
+        with torch.autocast(device_type=centred.device.type, enabled=False):
+            rows = self.compress.weight.detach().float().reshape(self.config.rank, -1)
+            basis, _ = torch.linalg.qr(rows.T)  # (C, rank), orthonormal columns
+            f = centred.float()
+            inside = torch.einsum("ck,dk,bdhw->bchw", basis, basis, f)
+            return f - inside
 
     @torch.no_grad()
     def init_projection(self, features: torch.Tensor) -> None:

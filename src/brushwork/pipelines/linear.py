@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from brushwork.errors import WeightsError
+from brushwork.errors import OptionError, WeightsError
 from brushwork.modelfile import COMPONENTS, component, read_model
 from brushwork.nets.adain import AdaINDecoder
 from brushwork.nets.linear import LinearTarget, LinearTransform
@@ -51,6 +51,7 @@ class LinearStyle(ArbitraryStyle):
         precision: str = "fp32",
         shifts: int | None = None,
         degrid: bool | None = None,
+        detail: float | None = None,
     ) -> None:
         if transform.config.layer != decoder.config.layer:
             raise WeightsError(
@@ -67,6 +68,11 @@ class LinearStyle(ArbitraryStyle):
             degrid=degrid,
         )
         self.linear = transform.to(self.device).eval()
+        #: share of the photo's features outside the transform's subspace added back
+        #: (config.json's ``detail``; 0 for older models, the paper's transform)
+        self.detail: float = check_detail(
+            self.config.get("detail", 0.0) if detail is None else detail
+        )
 
     def target(self, features: torch.Tensor) -> LinearTarget:
         """A style's mean and learned matrix from its features at the model's layer."""
@@ -75,11 +81,18 @@ class LinearStyle(ArbitraryStyle):
     def transform(
         self, features: torch.Tensor, target: LinearTarget, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
-        out: torch.Tensor = self.linear(features, target, mask)
+        out: torch.Tensor = self.linear(features, target, mask, detail=self.detail)
         return out
 
     def __repr__(self) -> str:
         return f"LinearStyle({self.name!r}, layer={self.layer}, device={self.device})"
+
+
+def check_detail(value: object) -> float:
+    """``value`` as a detail share, or a one-line :class:`OptionError` unless it is in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise OptionError(f"detail must be a number in [0, 1], got {value!r}")
+    return float(value)
 
 
 def from_model(path: os.PathLike[str] | str, **options: Any) -> LinearStyle:

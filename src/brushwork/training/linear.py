@@ -35,7 +35,7 @@ from brushwork.modelfile import COMPONENTS, component, read_model, write_compone
 from brushwork.nets.adain import AdaINDecoder
 from brushwork.nets.linear import LinearConfig, LinearTransform
 from brushwork.nets.registry import load_net
-from brushwork.options import Options
+from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.adain import _rank_world, any_style_preview, style_data
 from brushwork.training.data import PhotoFolder, StyleSet
 from brushwork.training.fast import check_weights
@@ -70,6 +70,9 @@ class LinearRecipe(Options):
         content_weight, style_weight: loss weights (the optimiser's: 1 and 100).
         decay_from: the share of the steps at the full learning rate before it decays linearly
             to 0 (:mod:`brushwork.training.schedule`); 1 keeps it constant.
+        detail: share of the photo's features outside the transform's subspace added back
+            (:meth:`~brushwork.nets.linear.LinearTransform.outside`; 0: the paper's); the
+            trained model runs with it (config.json's ``detail``).
         transform: the transform's config.
     """
 
@@ -86,6 +89,7 @@ class LinearRecipe(Options):
     content_weight: float = 1.0
     style_weight: float = 1e2
     decay_from: float = 1.0
+    detail: float = field(default=0.0, metadata=OMIT_DEFAULT)
     transform: LinearConfig = field(default_factory=LinearConfig)
 
     def __post_init__(self) -> None:
@@ -93,6 +97,8 @@ class LinearRecipe(Options):
         check_layers(self.style_layers)
         check_weights(self, ("content_weight", "style_weight"))
         check_decay(self.decay_from)
+        if not 0 <= self.detail <= 1:
+            raise OptionError(f"detail must be in [0, 1], got {self.detail}")
         if self.content_weight + self.style_weight <= 0:
             raise OptionError("at least one loss weight must be positive")
         if self.crop < imageio.MIN_SIDE or self.crop % 8:
@@ -113,7 +119,8 @@ def linear_losses(
         fc = encoder(photos, sorted({layer, *recipe.content_layers}))
         fs = encoder(styles, sorted({layer, *recipe.style_layers}))
         grams = {n: gram_matrix(fs[n]) for n in recipe.style_layers}
-    out = decoder(transform(fc[layer].float(), transform.style_target(fs[layer].float())))
+    target = transform.style_target(fs[layer].float())
+    out = decoder(transform(fc[layer].float(), target, detail=recipe.detail))
     fy = encoder(out, sorted({*recipe.content_layers, *recipe.style_layers}))
     zero = out.new_zeros(()).float()
     parts = {
@@ -195,7 +202,8 @@ class LinearTransformRecipe(LinearDecay, OneNetTrainer):
 
         def paint(style: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
             target = net.style_target(self.encoder(style, [layer])[layer].float())
-            out: torch.Tensor = self.decoder(net(self.encoder(photo, [layer])[layer], target))
+            features = self.encoder(photo, [layer])[layer]
+            out: torch.Tensor = self.decoder(net(features, target, detail=self.recipe.detail))
             return out
 
         with evaluating(net):
@@ -221,6 +229,7 @@ class LinearTransformRecipe(LinearDecay, OneNetTrainer):
                     },
                 },
                 "encoder": {"name": "vgg19", "layer": layer},
+                **({"detail": self.recipe.detail} if self.recipe.detail else {}),
                 **self.describe,
             },
         )
