@@ -174,7 +174,7 @@ class TemporalBlend:
         forward = estimate_flow(before, frame)
         # a pixel whose flow leads outside the frame before has no predecessor (it entered
         # the picture): warping would repeat the border there
-        reliable = consistency_mask(backward, forward) * inside(backward)
+        reliable = consistency_mask(backward, forward) * inside(backward, margin=0.0)
         seen = warp(to_tensor(before), backward)
         reliable = reliable * (
             (seen - to_tensor(frame)).abs().mean(1, keepdim=True) < self.photometric
