@@ -41,9 +41,9 @@ import _judge  # benchmarks/_judge.py
 import brushwork as bw
 from brushwork import image as imageio
 from brushwork.devices import bf16_supported
+from brushwork.nets.linear import check_detail
 from brushwork.ops.quality import grid_pattern
 from brushwork.pipelines._common import style_tensor
-from brushwork.pipelines.linear import check_detail
 from brushwork.pipelines.optimize import OptimizeConfig, build_loss, optimize_result
 from brushwork.pipelines.refine import refine
 

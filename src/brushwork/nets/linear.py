@@ -64,6 +64,13 @@ class LinearConfig(Options):
             raise OptionError(f"input scale must be in (0, 1], got {self.input_scale}")
 
 
+def check_detail(value: object) -> float:
+    """``value`` as a detail share, or a one-line :class:`OptionError` unless it is in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise OptionError(f"detail must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 def masked_mean(x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Per-channel mean of (B, C, H, W) over the pixels, weighted by ``mask`` (B or 1, 1, H, W)."""
     if mask is None:

@@ -17,10 +17,10 @@ from typing import Any
 
 import torch
 
-from brushwork.errors import OptionError, WeightsError
+from brushwork.errors import WeightsError
 from brushwork.modelfile import COMPONENTS, component, read_model
 from brushwork.nets.adain import AdaINDecoder
-from brushwork.nets.linear import LinearTarget, LinearTransform
+from brushwork.nets.linear import LinearTarget, LinearTransform, check_detail
 from brushwork.nets.registry import load_net
 from brushwork.pipelines.arbitrary import ArbitraryStyle, style_at_each_call
 
@@ -86,13 +86,6 @@ class LinearStyle(ArbitraryStyle):
 
     def __repr__(self) -> str:
         return f"LinearStyle({self.name!r}, layer={self.layer}, device={self.device})"
-
-
-def check_detail(value: object) -> float:
-    """``value`` as a detail share, or a one-line :class:`OptionError` unless it is in [0, 1]."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise OptionError(f"detail must be a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def from_model(path: os.PathLike[str] | str, **options: Any) -> LinearStyle:

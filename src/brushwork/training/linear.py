@@ -33,7 +33,7 @@ from brushwork.losses.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LA
 from brushwork.losses.style import gram_matrix, style_loss
 from brushwork.modelfile import COMPONENTS, component, read_model, write_components
 from brushwork.nets.adain import AdaINDecoder
-from brushwork.nets.linear import LinearConfig, LinearTransform
+from brushwork.nets.linear import LinearConfig, LinearTransform, check_detail
 from brushwork.nets.registry import load_net
 from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.adain import _rank_world, any_style_preview, style_data
@@ -97,8 +97,7 @@ class LinearRecipe(Options):
         check_layers(self.style_layers)
         check_weights(self, ("content_weight", "style_weight"))
         check_decay(self.decay_from)
-        if not 0 <= self.detail <= 1:
-            raise OptionError(f"detail must be in [0, 1], got {self.detail}")
+        check_detail(self.detail)
         if self.content_weight + self.style_weight <= 0:
             raise OptionError("at least one loss weight must be positive")
         if self.crop < imageio.MIN_SIDE or self.crop % 8:
