@@ -9,6 +9,13 @@ with the same ``--tag`` to resume::
 
     python scripts/train_wct.py --steps 3000 --install
 
+``--only relu3_1`` trains that level alone (the others are kept as bundled); ``--linear`` also
+puts the installed relu3_1 decoder into the bundled ``linear`` model (its decoder is a copy of
+this one), appending a stage to its history too. The relu3_1 stage of 2026-12-07::
+
+    python scripts/train_wct.py --only relu3_1 --steps 13000 --decay-from 0.4 --tag 20261207e \
+        --install --linear
+
 ``--levels DIR`` assembles decoders already trained elsewhere (each level a decoder model
 folder named after its layer, e.g. from ``brushwork train adain --style-weight 0 --layer ...``)
 instead of training. ``--device cuda`` with ``--crop 256 --batch-size 8`` is the GPU recipe.
@@ -19,12 +26,16 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
+from PIL import Image
 
+import brushwork as bw
 from brushwork import image as imageio
-from brushwork.modelfile import read_model
+from brushwork.modelfile import component, read_model, write_model
 from brushwork.pipelines.universal import from_model
 from brushwork.training.loop import LoopConfig
 from brushwork.training.wct import LOOP, WCTRecipe, train_wct, write_wct_model
@@ -39,15 +50,42 @@ PREVIEW_PAINTINGS = ("style/candy.jpg", "paintings/0005.jpg", "paintings/0033.jp
 
 
 def preview(folder: Path) -> None:
-    """Write the model's preview.jpg: the photo, then the paintings above their results."""
-    wct = from_model(folder)
+    """Write the model's preview.jpg (a WCT or a linear model): the photo, then the paintings
+    above their results (under the photo: its reconstruction, alpha 0)."""
+    net = bw.load(folder)
+
+    def paint(photo: Image.Image, style: Image.Image, alpha: float = 1.0) -> Image.Image:
+        out: Image.Image = net.stylize(photo, style, alpha=alpha).image
+        return out
+
     photo = imageio.square(imageio.load(DATA / "content" / PREVIEW_PHOTO).rgb, 256)
-    top, bottom = [photo], [wct(photo, style=photo, alpha=0.0)]
+    top, bottom = [photo], [paint(photo, style=photo, alpha=0.0)]
     for rel in PREVIEW_PAINTINGS:
         painting = imageio.load(DATA / rel).rgb
         top.append(imageio.square(painting, 256))
-        bottom.append(wct(photo, style=painting))
+        bottom.append(paint(photo, style=painting))
     imageio.grid([top, bottom], 256).convert("RGB").save(folder / "preview.jpg", quality=90)
+
+
+def swap_linear_decoder(wct: Path, stage: Mapping[str, Any]) -> None:
+    """Give the bundled linear model the relu3_1 decoder of WCT model ``wct`` (float16), its
+    transform unchanged, and a stage in its history saying so."""
+    dest = ZOO_DIR / "linear"
+    model = read_model(dest)
+    new = component(read_model(wct), "relu3_1").state
+    state = {k: v for k, v in model.state.items() if not k.startswith("decoder.")}
+    state |= {f"decoder.{k}": v for k, v in new.items()}
+    config = dict(model.config)
+    note = "decoder only: the bundled wct relu3_1 decoder of this stage; transform unchanged"
+    config["stages"] = [*config.get("stages", []), {**stage, "note": note}]
+    config["training"] = dict(config.get("training", {})) | {"decoder": f"wct {stage['stage']}"}
+    tmp = dest.with_name("linear.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write_model(tmp, state, config, dtype=torch.float16)
+    preview(tmp)
+    shutil.rmtree(dest)
+    tmp.rename(dest)
+    print(f"installed {dest} (new decoder)")
 
 
 def main() -> None:
@@ -59,7 +97,13 @@ def main() -> None:
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--lr", type=float, default=LOOP.lr)
+    ap.add_argument("--decay-from", type=float, default=1.0,
+                    help="share of the steps at the full rate, then down to 0")  # fmt: skip
+    ap.add_argument("--only", nargs="*", default=[], help="train these levels, keep the others")
+    ap.add_argument("--time-limit", type=float, default=0.0)
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--linear", action="store_true",
+                    help="with --install: bundled linear gets the new relu3_1 decoder")  # fmt: skip
     ap.add_argument("--levels", type=Path, help="assemble the decoders in this folder instead")
     ap.add_argument("--install", action="store_true", help="write the result into the zoo")
     args = ap.parse_args()
@@ -72,7 +116,11 @@ def main() -> None:
     else:
         bundled = ZOO_DIR / "wct"
         base = WCTRecipe()
-        recipe = WCTRecipe(crop=args.crop, steps={k: args.steps for k in base.steps})
+        recipe = WCTRecipe(
+            crop=args.crop,
+            steps={k: args.steps for k in base.steps if not args.only or k in args.only},
+            decay_from=args.decay_from,
+        )
         loop = LoopConfig(
             steps=args.steps,
             batch_size=args.batch_size,
@@ -80,9 +128,11 @@ def main() -> None:
             device=args.device,
             checkpoint_every=50,
             preview_every=500,
+            time_limit=args.time_limit,
         )
         init = bundled if bundled.is_dir() else None
-        train_wct(args.data, out, recipe=recipe, loop=loop, init=init)
+        keep = [n for n in base.levels if args.only and n not in args.only]
+        train_wct(args.data, out, recipe=recipe, loop=loop, init=init, keep=keep)
     preview(out)
     if args.install:
         dest = ZOO_DIR / "wct"
@@ -91,14 +141,16 @@ def main() -> None:
         if (dest / "config.json").is_file():
             stages = list(read_model(dest).config.get("stages", []))
         levels = model.config.get("levels", {})
-        steps = {n: levels[n].get("training", {}).get("steps") for n in levels}
-        stages.append(
-            {
-                "stage": f"wct_{args.tag}",
-                "steps": {n: v for n, v in steps.items() if v},
-                "date": time.strftime("%Y-%m-%d"),
-            }
-        )
+        trained = [n for n in levels if not args.only or n in args.only]
+        steps = {n: levels[n].get("training", {}).get("steps") for n in trained}
+        stage = {
+            "stage": f"wct_{args.tag}",
+            "steps": {n: v for n, v in steps.items() if v},
+            "date": time.strftime("%Y-%m-%d"),
+        }
+        if args.decay_from < 1:
+            stage["decay_from"] = args.decay_from
+        stages.append(stage)
         tmp = dest.with_name("wct.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         write_wct_model(
@@ -114,6 +166,8 @@ def main() -> None:
         shutil.rmtree(dest, ignore_errors=True)
         tmp.rename(dest)
         print(f"installed {dest}")
+        if args.linear:
+            swap_linear_decoder(dest, stage)
 
 
 if __name__ == "__main__":

@@ -587,6 +587,25 @@ def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  #
     assert code == 0, err
 
 
+def test_train_wct_then_a_stage_of_one_level_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
+    first, second = tmp_path / "w1", tmp_path / "w2"
+    args = ["train", "wct", "--content", str(data / "content"), "--levels", "relu2_1,relu1_1",
+            "--crop", "64", "--steps", "1", "--batch-size", "1", "--preview-every", "0",
+            "--precision", "fp32", "-q"]  # fmt: skip
+    code, _, err = run([*args, "-o", str(first)], capsys)
+    assert code == 0, err
+    code, _, err = run([*args, "-o", str(tmp_path / "x"), "--keep", "relu2_1"], capsys)
+    assert code == 1 and "only from an init model" in err and "Traceback" not in err
+    more = ["-o", str(second), "--init", str(first), "--keep", "relu2_1", "--decay-from", "0"]
+    code, _, err = run([*args, *more], capsys)
+    assert code == 0, err
+    import json
+
+    a, b = (json.loads((m / "config.json").read_text()) for m in (first, second))
+    assert b["levels"]["relu2_1"] == a["levels"]["relu2_1"]  # kept, with its own record
+    assert b["recipe"]["decay_from"] == 0.0 and "decay_from" not in a["recipe"]
+
+
 def test_train_linear_and_paint_with_it_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "lin"
     args = ["train", "linear", "--content", str(data / "content"), "-s", str(data / "style" / "mondrian.jpg"),

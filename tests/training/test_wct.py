@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,28 @@ def test_train_wct_writes_a_model_bw_load_opens_and_resumes(data: Path, tmp_path
     assert (
         read_model(again).config["levels"]["relu2_1"]["training"]["init"].endswith("relu2_1_init")
     )
+
+
+def test_a_stage_can_train_one_level_and_keep_the_others(data: Path, tmp_path: Path) -> None:
+    recipe = WCTRecipe(levels=("relu3_1", "relu2_1"), crop=64, steps={"relu3_1": 2, "relu2_1": 2})
+    first = train_wct(data / "content", tmp_path / "a", recipe=recipe, loop=loop(2), progress=False)
+    with pytest.raises(OptionError, match="init"):
+        train_wct(data / "content", tmp_path / "x", recipe=recipe, keep=["relu2_1"])
+    with pytest.raises(OptionError, match="cannot keep relu1_1"):
+        train_wct(data / "content", tmp_path / "x", recipe=recipe, init=first, keep=["relu1_1"])
+    later = replace(recipe, decay_from=0.5)
+    out = train_wct(
+        data / "content", tmp_path / "b", recipe=later, loop=loop(2), init=first,
+        keep=["relu2_1"], progress=False,
+    )  # fmt: skip
+    a, b = read_model(first), read_model(out)
+    for k, v in a.state.items():  # relu2_1 copied as it was, relu3_1 trained on
+        assert torch.equal(v, b.state[k]) == k.startswith("relu2_1."), k
+    assert b.config["levels"]["relu2_1"] == a.config["levels"]["relu2_1"]  # its own record
+    trained = b.config["levels"]["relu3_1"]
+    assert trained["recipe"]["decay_from"] == 0.5
+    assert trained["training"]["init"].endswith("relu3_1_init")
+    assert b.config["recipe"]["decay_from"] == 0.5 and "decay_from" not in a.config["recipe"]
 
 
 def test_write_wct_model_checks_each_level(tmp_path: Path) -> None:

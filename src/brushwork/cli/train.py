@@ -414,6 +414,11 @@ def train_wct_cmd(
     init: Annotated[
         Path | None, typer.Option(help="WCT model to continue each level from.")
     ] = None,
+    keep: Annotated[
+        str,
+        typer.Option(help="Levels copied unchanged from --init, comma-separated (train the rest)."),
+    ] = "",
+    decay_from: DecayOpt = 1.0,
     preview_every: PreviewOpt = 500,
     checkpoint_every: CheckpointOpt = 100,
     time_limit: TimeLimitOpt = 0.0,
@@ -432,9 +437,13 @@ def train_wct_cmd(
         levels=chosen,
         crop=crop,
         steps={n: steps for n in chosen} if steps else base.steps,
+        decay_from=decay_from,
     )
     loop = _loop_config(locals() | {"steps": steps or 2000})
-    out = train_wct(content, output, recipe=recipe, loop=loop, init=init, progress=not quiet)
+    kept = [n.strip() for n in keep.split(",") if n.strip()]
+    out = train_wct(
+        content, output, recipe=recipe, loop=loop, init=init, keep=kept, progress=not quiet
+    )
     _echo_path(out)
 
 

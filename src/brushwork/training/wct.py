@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Unpack
@@ -38,12 +38,13 @@ from brushwork.modelfile import (
 )
 from brushwork.nets.adain import LAYER_WIDTHS, AdaINDecoder, DecoderConfig
 from brushwork.nets.registry import load_net
-from brushwork.options import Options
+from brushwork.options import OMIT_DEFAULT, Options
 from brushwork.training.adain import ARCHITECTURE as DECODER_ARCHITECTURE
 from brushwork.training.adain import AdaINRecipe, train_adain
 from brushwork.training.checkpoint import CHECKPOINT_FILE
 from brushwork.training.data import PhotoFolder, step_generator
 from brushwork.training.loop import LoopConfig
+from brushwork.training.schedule import check_decay
 from brushwork.training.trainer import RunOptions
 
 ARCHITECTURE = "wct_decoder"
@@ -65,6 +66,8 @@ class WCTRecipe(Options):
         input_scales: per level, the factor on the features entering the decoder (1/their RMS
             on photos; relu4_1 keeps 1, as the AdaIN decoder it may start from).
         lsq_images: photo crops of the relu1_1 least-squares fit.
+        decay_from: the share of each trained level's steps at the full learning rate, then
+            down to 0 (:mod:`brushwork.training.schedule`; 1: constant, as first trained).
     """
 
     kind: ClassVar[str] = "wct recipe"
@@ -86,8 +89,10 @@ class WCTRecipe(Options):
         }
     )
     lsq_images: int = 300
+    decay_from: float = field(default=1.0, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
+        check_decay(self.decay_from)
         unknown = [n for n in self.levels if n not in LAYER_WIDTHS]
         if unknown or not self.levels:
             raise OptionError(f"WCT levels must be among {', '.join(LAYER_WIDTHS)}")
@@ -204,8 +209,9 @@ def _stage(folder: Path) -> str:
     return "resume" if (folder / CHECKPOINT_FILE).exists() else "new"
 
 
-def _level_init(init: Path | None, layer: str, work: Path) -> Path | None:
-    """A one-decoder model folder of ``layer`` from WCT model ``init`` (to warm-start from)."""
+def _level_init(init: Path | None, layer: str, out: Path) -> Path | None:
+    """A one-decoder model folder ``out`` of ``layer`` from WCT model ``init`` (to warm-start
+    from, or to keep), with the level's records (training, recipe, stages) in ``init``."""
     if init is None:
         return None
     model = read_model(init)
@@ -213,8 +219,13 @@ def _level_init(init: Path | None, layer: str, work: Path) -> Path | None:
     if layer not in comps:
         return None
     one = component(model, layer)
-    out = work / f"{layer}_init"
-    config = {**one.config, "architecture": DECODER_ARCHITECTURE, "method": "adain"}
+    record = (model.config.get("levels") or {}).get(layer) or {}
+    config = {
+        "architecture": DECODER_ARCHITECTURE,
+        "config": one.config["config"],
+        "method": "adain",
+        **{k: record[k] for k in ("training", "recipe", "stages") if k in record},
+    }
     write_model(out, one.state, config)
     return out
 
@@ -226,23 +237,32 @@ def train_wct(
     recipe: WCTRecipe | None = None,
     loop: LoopConfig | None = None,
     init: str | os.PathLike[str] | None = None,
+    keep: Collection[str] = (),
     **run: Unpack[RunOptions],
 ) -> Path:
     """Make a WCT model: the relu1_1 decoder by least squares, the deeper ones trained to
     reconstruct photos (resumable: each level is a model folder under ``output/levels``),
     then one model folder at ``output``. ``init``: a WCT model to continue each level from
-    (the optimizer restarts)."""
+    (the optimizer restarts); the levels in ``keep`` are copied from it unchanged, records
+    included (a stage that trains only the others)."""
     recipe = recipe or WCTRecipe()
     loop = loop or LOOP
     out = Path(output)
     work = out / "levels"
     work.mkdir(parents=True, exist_ok=True)
+    if keep and init is None:
+        raise OptionError("levels can be kept only from an init model")
+    if stray := sorted(set(keep) - set(recipe.levels)):
+        raise OptionError(f"cannot keep {', '.join(stray)}: not a level of this model")
     start = time.perf_counter()
     decoders: dict[str, AdaINDecoder | Path] = {}
     progress = run.get("progress", True)
     for layer in recipe.levels:
         folder = work / layer
-        if _stage(folder) != "done" and layer == "relu1_1":
+        if _stage(folder) != "done" and layer in keep:
+            if _level_init(Path(init) if init else None, layer, folder) is None:
+                raise OptionError(f"{init} has no {layer} decoder to keep")
+        elif _stage(folder) != "done" and layer == "relu1_1":
             photos = PhotoFolder(content, crop=recipe.crop)
             net, record = fit_linear_decoder(
                 photos, recipe.decoder(layer), images=recipe.lsq_images, progress=progress
@@ -268,9 +288,10 @@ def train_wct(
                     style_weight=0.0,
                     pixel_weight=1.0,
                     decoder=recipe.decoder(layer),
+                    decay_from=recipe.decay_from,
                 ),
                 loop=replace(loop, steps=recipe.steps.get(layer, loop.steps)),
-                init=_level_init(Path(init) if init else None, layer, work),
+                init=_level_init(Path(init) if init else None, layer, work / f"{layer}_init"),
                 resume=_stage(folder) == "resume",
                 progress=progress,
             )
