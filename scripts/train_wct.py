@@ -11,10 +11,13 @@ with the same ``--tag`` to resume::
 
 ``--only relu3_1`` trains that level alone (the others are kept as bundled); ``--linear`` also
 puts the installed relu3_1 decoder into the bundled ``linear`` model (its decoder is a copy of
-this one), appending a stage to its history too. The relu3_1 stage of 2026-12-07::
+this one), appending a stage to its history too; its transform, trained against the old decoder,
+then needs a stage against the new one. The relu3_1 stage of 2026-12-07 and that stage::
 
     python scripts/train_wct.py --only relu3_1 --steps 13000 --decay-from 0.4 --tag 20261207e \
         --install --linear
+    python scripts/train_linear.py --continue --steps 1500 --decay-from 0.3 --tag 20261207dec \
+        --install
 
 ``--levels DIR`` assembles decoders already trained elsewhere (each level a decoder model
 folder named after its layer, e.g. from ``brushwork train adain --style-weight 0 --layer ...``)
@@ -67,6 +70,19 @@ def preview(folder: Path) -> None:
     imageio.grid([top, bottom], 256).convert("RGB").save(folder / "preview.jpg", quality=90)
 
 
+def fresh(dest: Path) -> Path:
+    """An empty sibling folder of ``dest`` to write its replacement in."""
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return tmp
+
+
+def swap_in(tmp: Path, dest: Path) -> None:
+    """Put the finished folder ``tmp`` in the place of ``dest``."""
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+
+
 def swap_linear_decoder(wct: Path, stage: Mapping[str, Any]) -> None:
     """Give the bundled linear model the relu3_1 decoder of WCT model ``wct`` (float16), its
     transform unchanged, and a stage in its history saying so."""
@@ -79,12 +95,10 @@ def swap_linear_decoder(wct: Path, stage: Mapping[str, Any]) -> None:
     note = "decoder only: the bundled wct relu3_1 decoder of this stage; transform unchanged"
     config["stages"] = [*config.get("stages", []), {**stage, "note": note}]
     config["training"] = dict(config.get("training", {})) | {"decoder": f"wct {stage['stage']}"}
-    tmp = dest.with_name("linear.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = fresh(dest)
     write_model(tmp, state, config, dtype=torch.float16)
     preview(tmp)
-    shutil.rmtree(dest)
-    tmp.rename(dest)
+    swap_in(tmp, dest)
     print(f"installed {dest} (new decoder)")
 
 
@@ -151,8 +165,7 @@ def main() -> None:
         if args.decay_from < 1:
             stage["decay_from"] = args.decay_from
         stages.append(stage)
-        tmp = dest.with_name("wct.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = fresh(dest)
         write_wct_model(
             tmp,
             from_model(out).decoders,
@@ -163,8 +176,7 @@ def main() -> None:
             | {"stages": stages, "held_out": str(HELD.relative_to(ROOT))},
         )
         shutil.copy(out / "preview.jpg", tmp / "preview.jpg")
-        shutil.rmtree(dest, ignore_errors=True)
-        tmp.rename(dest)
+        swap_in(tmp, dest)
         print(f"installed {dest}")
         if args.linear:
             swap_linear_decoder(dest, stage)

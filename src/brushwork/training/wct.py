@@ -250,7 +250,8 @@ def train_wct(
     out = Path(output)
     work = out / "levels"
     work.mkdir(parents=True, exist_ok=True)
-    if keep and init is None:
+    source = Path(init) if init else None
+    if keep and source is None:
         raise OptionError("levels can be kept only from an init model")
     if stray := sorted(set(keep) - set(recipe.levels)):
         raise OptionError(f"cannot keep {', '.join(stray)}: not a level of this model")
@@ -260,7 +261,7 @@ def train_wct(
     for layer in recipe.levels:
         folder = work / layer
         if _stage(folder) != "done" and layer in keep:
-            if _level_init(Path(init) if init else None, layer, folder) is None:
+            if _level_init(source, layer, folder) is None:
                 raise OptionError(f"{init} has no {layer} decoder to keep")
         elif _stage(folder) != "done" and layer == "relu1_1":
             photos = PhotoFolder(content, crop=recipe.crop)
@@ -291,7 +292,7 @@ def train_wct(
                     decay_from=recipe.decay_from,
                 ),
                 loop=replace(loop, steps=recipe.steps.get(layer, loop.steps)),
-                init=_level_init(Path(init) if init else None, layer, work / f"{layer}_init"),
+                init=_level_init(source, layer, work / f"{layer}_init"),
                 resume=_stage(folder) == "resume",
                 progress=progress,
             )
