@@ -238,17 +238,21 @@ def run(
 
 def lite_quality(photos: list[str], size: int, limit: int | None = None) -> list[dict[str, Any]]:
     """Each bundled lite style against its full net on held-out photos: content and style loss
-    under the full style's training objective (target: within 15%), and a side-by-side picture
-    (photo, full, lite) in .bench/lite_vs_full.jpg."""
+    under the full style's training objective (target: within 15%), the grid strength of each
+    (:func:`brushwork.ops.quality.grid_pattern`: a pattern locked to the pixel grid, the lite net's
+    hatching; the photo's own for scale), and a side-by-side picture (photo, full, lite) in
+    .bench/lite_vs_full.jpg."""
     import _judge  # benchmarks/_judge.py
     from brushwork import image as imageio
     from brushwork import zoo
+    from brushwork.ops.quality import grid_pattern
     from brushwork.pipelines.fast import load
 
     lites = [n for n in zoo.names() if n.endswith("_lite")][:limit]
     print(f"\n2. lite against full net, held-out photos at {size} px (target: losses within 15%)")
     print(f"{'style':18s} {'photo':12s} {'full: content':>14s} {'style':>9s}   "
-          f"{'lite: content':>14s} {'style':>9s}   {'ratio c':>7s} {'ratio s':>7s}")  # fmt: skip
+          f"{'lite: content':>14s} {'style':>9s}   {'ratio c':>7s} {'ratio s':>7s}   "
+          f"{'grid: photo':>11s} {'full':>5s} {'lite':>5s}")  # fmt: skip
     rows, grid = [], []
     for lite in lites:
         name = lite.removesuffix("_lite")
@@ -261,10 +265,13 @@ def lite_quality(photos: list[str], size: int, limit: int | None = None) -> list
             full = _judge.scores(judge, x, imageio.to_tensor(full_img))
             small = _judge.scores(judge, x, imageio.to_tensor(lite_img))
             rc, rs = small["content"] / full["content"], small["style"] / full["style"]
+            grids = {k: grid_pattern(imageio.to_tensor(v))
+                     for k, v in (("photo", img), ("full", full_img), ("lite", lite_img))}  # fmt: skip
             rows.append({"style": name, "photo": photo, "full": full, "lite": small,
-                         "content_ratio": rc, "style_ratio": rs})  # fmt: skip
+                         "content_ratio": rc, "style_ratio": rs, "grid": grids})  # fmt: skip
             print(f"{name:18s} {photo:12s} {full['content']:14.3g} {full['style']:9.3g}   "
-                  f"{small['content']:14.3g} {small['style']:9.3g}   {rc:7.2f} {rs:7.2f}",
+                  f"{small['content']:14.3g} {small['style']:9.3g}   {rc:7.2f} {rs:7.2f}   "
+                  f"{grids['photo']:11.2f} {grids['full']:5.2f} {grids['lite']:5.2f}",
                   flush=True)  # fmt: skip
             grid.append([img, full_img, lite_img])
     if grid:

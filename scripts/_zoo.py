@@ -30,6 +30,8 @@ STAGE_KEYS = (
     "temporal_weight",
     "feature_layers",
     "texture_weight",
+    "grid_weight",
+    "decay_from",
     "pixel_weight",
     "cycle_noise",
     "label_colors",

@@ -143,7 +143,14 @@ def main() -> None:
         "--decay-from",
         type=float,
         default=1.0,
-        help="share of the stage at its lr before a linear decay to 0 (0: a cool-down)",
+        help="share of the stage (and of its lite twin's) at its lr before a linear decay to 0 "
+        "(0: a cool-down)",
+    )
+    ap.add_argument(
+        "--lite-grid-weight",
+        type=float,
+        default=0.0,
+        help="a stage's lite twin: weight of the grid pattern it paints and its teacher lacks",
     )
     ap.add_argument(
         "--tag", default=time.strftime("%Y%m%d"), help="names this run's stage folders (resume)"
@@ -371,6 +378,8 @@ def continue_zoo(args: argparse.Namespace) -> None:
                     feature_layers=features,
                     texture_weight=texture,
                     jitter=args.jitter,
+                    decay_from=args.decay_from,
+                    grid_weight=args.lite_grid_weight,
                 ),
                 loop=stage_loop(args.lite_steps, lr, **(dict(preview_every=100) | loop_kw)),
                 **continued(ZOO_DIR / f"{name}_lite", lite),
@@ -382,7 +391,7 @@ def continue_zoo(args: argparse.Namespace) -> None:
 def lite_identity(args: argparse.Namespace, loop_kw: dict[str, Any]) -> Path:
     """The lite net trained to give the photo back (pixel MSE only, no VGG): every lite style is
     warm-started from it, as the full styles are from the full identity net."""
-    out = args.work / "lite_identity"
+    out: Path = args.work / "lite_identity"
     if stage(out) != "done":
         print("== lite identity")
         train_lite(

@@ -587,6 +587,24 @@ def test_train_adain_and_resume_from_the_cli(tmp_path, data, capsys) -> None:  #
     assert code == 0, err
 
 
+def test_train_lite_with_the_grid_term_and_a_cool_down_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "lite"
+    args = ["train", "lite", "--teacher", "the_scream", "--data", str(data / "content"), "-o", str(out),
+            "--steps", "2", "--crop", "48", "--batch-size", "1", "--widths", "8,16,16",
+            "--grid-weight", "1e7", "--decay-from", "0.5", "--preview-every", "0", "--precision", "fp32",
+            "-q"]  # fmt: skip
+    code, _, err = run(args, capsys)
+    assert code == 0, err
+    import json
+
+    config = json.loads((out / "config.json").read_text())
+    assert config["recipe"]["grid_weight"] == 1e7 and config["recipe"]["decay_from"] == 0.5
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert log and all("grid" in e for e in log)
+    code, _, err = run([*args[:-1], "-o", str(tmp_path / "x"), "--grid-weight", "-1", "-q"], capsys)
+    assert code == 1 and "grid_weight" in err and "Traceback" not in err
+
+
 def test_train_wct_then_a_stage_of_one_level_from_the_cli(tmp_path, data, capsys) -> None:  # type: ignore[no-untyped-def]
     first, second = tmp_path / "w1", tmp_path / "w2"
     args = ["train", "wct", "--content", str(data / "content"), "--levels", "relu2_1,relu1_1",

@@ -50,7 +50,8 @@ def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     bundled = _bundled(tmp_path / "bundled", data, net, loop, old, description="Van Gogh")
 
     more = tmp_path / "starry_night_20261203"
-    recipe = FastRecipe(crop=48, style_size=64, net=net, jitter=8, temporal_weight=3e6)
+    recipe = FastRecipe(crop=48, style_size=64, net=net, jitter=8, temporal_weight=3e6,
+                        decay_from=0.5)  # fmt: skip
     train_fast(data / "content", style, more, recipe=recipe, loop=loop, init=bundled,
                progress=False)  # fmt: skip
     history = zoo_scripts.stage_history(more)
@@ -59,6 +60,7 @@ def test_a_stage_on_a_bundled_model_is_appended_to_its_history(
     new = history[2]
     assert new["stage"] == "starry_night_20261203" and new["steps"] == 2
     assert new["jitter"] == 8 and new["temporal_weight"] == 3e6 and new["crop"] == 48
+    assert new["decay_from"] == 0.5  # the schedule of the stage, in its record
     assert training_record(read_model(more).config)["init"] == str(bundled)
     # a later stage of a style is still that style; a net of another painting is not
     assert read_model(more).config["description"] == "Van Gogh"

@@ -119,3 +119,50 @@ def test_jitter_scores_student_and_teacher_at_one_random_offset() -> None:
     assert LiteRecipe.from_dict(recipe.to_dict()) == recipe
     with pytest.raises(OptionError, match="jitter"):
         LiteRecipe(crop=32, jitter=16)
+
+
+def test_grid_term_costs_the_pattern_the_teacher_lacks() -> None:
+    import pytest
+
+    from brushwork.errors import OptionError
+    from brushwork.losses.grid import grid_loss
+    from brushwork.nets.lite import LiteNet
+    from brushwork.training.lite import LiteStyleRecipe
+
+    torch.manual_seed(0)
+    cfg = LiteConfig(widths=(8, 16, 16), residual_blocks=1)
+    teacher = LiteNet(cfg).eval()
+    tile = 0.05 * (torch.rand(1, 3, 8, 8) - 0.5)
+
+    class Gridded(torch.nn.Module):  # the teacher plus a pattern locked to its 8 px grid
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return teacher(x).clamp(0, 1) + tile.repeat(1, 1, 4, 4)
+
+    batch = torch.rand(2, 3, 32, 32)
+    recipe = LiteRecipe(crop=32, net=cfg, feature_layers={"relu2_2": 1.0}, grid_weight=1e7)
+    r = LiteStyleRecipe(
+        recipe, teacher, None, describe={}, folder=Path("/nonexistent"), total_steps=1
+    )
+    clean, gridded = r.losses(teacher, batch), r.losses(Gridded(), batch)
+    assert float(clean["grid"]) < 1e-12  # the teacher itself: no pattern of its own
+    power = float((tile - tile.mean(dim=(-2, -1), keepdim=True)).pow(2).mean())
+    assert float(gridded["grid"]) == pytest.approx(power, rel=1e-3)
+    expect = sum(
+        w * float(gridded[k])
+        for k, w in (("content", 1.0), ("style", 1.0), ("pixel", 1e6), ("grid", 1e7))
+    )
+    assert float(gridded["total"]) == pytest.approx(expect, rel=1e-4)
+    with torch.no_grad():
+        target = teacher(batch).clamp(0, 1)
+        assert float(gridded["grid"]) == pytest.approx(
+            float(grid_loss(Gridded()(batch), target)), rel=1e-5
+        )
+    off = LiteStyleRecipe(
+        LiteRecipe(crop=32, net=cfg, feature_layers={"relu2_2": 1.0}),
+        teacher, None, describe={}, folder=Path("/nonexistent"), total_steps=1,
+    )  # fmt: skip
+    assert "grid" not in off.losses(Gridded(), batch)  # older recipes: no term
+    assert "grid_weight" not in LiteRecipe().to_dict()
+    assert LiteRecipe.from_dict(recipe.to_dict()) == recipe
+    with pytest.raises(OptionError, match="grid_weight"):
+        LiteRecipe(grid_weight=-1.0)

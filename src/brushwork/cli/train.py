@@ -135,8 +135,13 @@ def train_lite_cmd(
     texture_weight: Annotated[
         float, typer.Option(help="Weight of the teacher's Gram statistics (its texture).")
     ] = 1.0,
+    grid_weight: Annotated[
+        float,
+        typer.Option(help="Weight of the 8 px grid pattern the student has, the teacher not."),
+    ] = 0.0,
     widths: Annotated[str, typer.Option(help="Lite net widths.")] = "16,32,64",
     jitter: JitterOpt = 0,
+    decay_from: DecayOpt = 1.0,
     preview_every: PreviewOpt = 100,
     checkpoint_every: CheckpointOpt = 50,
     time_limit: TimeLimitOpt = 0.0,
@@ -159,7 +164,9 @@ def train_lite_cmd(
         style_weight=style_weight,
         pixel_weight=pixel_weight,
         texture_weight=texture_weight,
+        grid_weight=grid_weight,
         jitter=jitter,
+        decay_from=decay_from,
         net=LiteRecipe.net_options({"widths": parse_ints(widths, "--widths")}),
     )
     loop = _loop_config(locals())
