@@ -16,6 +16,7 @@ from torch import nn
 
 from brushwork.devices import at_least_float32
 from brushwork.errors import OptionError
+from brushwork.ops.quality import grid_cells
 
 
 def grid_loss(
@@ -50,10 +51,7 @@ def grid_loss(
                 f"grid_loss: target {tuple(target.shape)} is not the image's {tuple(image.shape)}"
             )
         x = x - at_least_float32(target)
-    b, c, h, w = x.shape
-    h, w = h - h % period, w - w % period
-    cells = x[..., :h, :w].reshape(b, c, h // period, period, w // period, period)
-    pattern = cells.mean(dim=(0, 2, 4))  # (C, period, period)
+    pattern = grid_cells(x, period).mean(dim=(0, 2, 4))  # (C, period, period)
     pattern = pattern - pattern.mean(dim=(-2, -1), keepdim=True)
     return pattern.pow(2).mean()
 

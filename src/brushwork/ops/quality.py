@@ -92,12 +92,24 @@ def grid_pattern(x: torch.Tensor, period: int = 8) -> float:
     """
     if x.dim() != 4 or x.shape[1] != 3:
         raise OptionError(f"grid_pattern: expected (B, 3, H, W), got {tuple(x.shape)}")
-    y = rgb_to_y(x.double())
-    h, w = (s - s % period for s in y.shape[-2:])
-    if h < period or w < period:
+    if min(x.shape[-2:]) < period:
         raise OptionError(f"grid_pattern: the picture is smaller than one {period}px cell")
-    cells = y[..., :h, :w].reshape(y.shape[0], h // period, period, w // period, period)
-    return float(cells.mean(dim=(1, 3)).std(dim=(-2, -1), unbiased=False).mean())
+    cells = grid_cells(rgb_to_y(x.double()), period)  # (B, 1, H/p, p, W/p, p)
+    return float(cells.mean(dim=(2, 4)).std(dim=(-2, -1), unbiased=False).mean())
+
+
+def grid_cells(x: torch.Tensor, period: int) -> torch.Tensor:
+    """``x`` (B, C, H, W) cropped to whole ``period`` x ``period`` cells and cut into them:
+    (B, C, H // period, period, W // period, period); the mean over dims 2 and 4 is the pattern
+    the cells share (:func:`grid_pattern`, :func:`brushwork.losses.grid.grid_loss`).
+
+    Example:
+        >>> grid_cells(torch.zeros(1, 3, 10, 17), 4).shape
+        torch.Size([1, 3, 2, 4, 4, 4])
+    """
+    b, c, h, w = x.shape
+    h, w = h - h % period, w - w % period
+    return x[..., :h, :w].reshape(b, c, h // period, period, w // period, period)
 
 
 def fine_detail(x: torch.Tensor, period: float = 8.0) -> float:
